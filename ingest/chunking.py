@@ -1,0 +1,252 @@
+"""Blocks -> chunks: token-bounded, sentence-packed, never crossing a page, sheet or section.
+
+Why by hand: LangChain/LlamaIndex splitters count characters or English tokens and know
+nothing of our provenance (a chunk must keep one page span / section path / row span), so
+the packing rules live here, small and tested. Token counts come from the embedding model's
+own tokenizer (passed in as ``count_tokens``) so chunks fit the embedder's window.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ingest.blocks import Block, BlockKind, ParseResult
+from ingest.textutil import is_cjk, split_sentences
+
+TokenCounter = Callable[[str], int]
+SECTION_SEP = " > "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A unit of retrieval. ``text`` is what is indexed (context prefix + body); ``body`` is
+    the document's own words, shown in prompts and citations. Provenance stays in fields."""
+
+    id: str
+    ordinal: int
+    text: str
+    body: str
+    kind: str
+    page_start: int | None = None
+    page_end: int | None = None
+    section: str | None = None
+    sheet: str | None = None
+    row_start: int | None = None
+    row_end: int | None = None
+    token_count: int = 0
+
+
+@dataclass(frozen=True)
+class ChunkerConfig:
+    max_tokens: int = 320
+    overlap_tokens: int = 40
+
+
+def estimate_tokens(text: str) -> int:
+    """Token estimate for when no tokenizer is available (lexical-only mode).
+
+    Roughly what XLM-R style tokenizers give: about one token per CJK character and ~1.3
+    per English word; good enough to bound chunk sizes, never used for model budgets.
+    """
+    cjk = sum(1 for c in text if is_cjk(c))
+    words = len(re.findall(r"[A-Za-z0-9]+", text))
+    other = len(re.findall(r"[^\sA-Za-z0-9]", text)) - cjk
+    return cjk + int(words * 1.3) + max(0, other) // 2 + 1
+
+
+def _segment_key(block: Block) -> tuple:
+    # Chunks never cross these boundaries, so every chunk has one page / section / sheet.
+    return (block.page, block.section_path, block.sheet)
+
+
+def chunk_document(
+    parsed: ParseResult,
+    doc_key: str,
+    count_tokens: TokenCounter = estimate_tokens,
+    config: ChunkerConfig = ChunkerConfig(),
+) -> list[Chunk]:
+    """Pack a document's blocks into chunks; ``doc_key`` (e.g. the content hash) seeds ids."""
+    builder = _Builder(parsed.title, doc_key, count_tokens, config)
+    segment: list[Block] = []
+    for block in parsed.blocks:
+        if not block.text.strip():
+            continue
+        if segment and _segment_key(block) != _segment_key(segment[0]):
+            builder.add_segment(segment)
+            segment = []
+        segment.append(block)
+    if segment:
+        builder.add_segment(segment)
+    return builder.chunks
+
+
+class _Builder:
+    def __init__(self, title: str, doc_key: str, count: TokenCounter, config: ChunkerConfig):
+        self.title = title
+        self.doc_key = doc_key
+        self.count = count
+        self.config = config
+        self.chunks: list[Chunk] = []
+
+    # -- segments -------------------------------------------------------------------------
+    def add_segment(self, blocks: list[Block]) -> None:
+        first = blocks[0]
+        prefix = self._prefix(first)
+        budget = max(32, self.config.max_tokens - self.count(prefix))
+        rows = [b for b in blocks if b.kind in (BlockKind.ROW, BlockKind.TABLE)]
+        if len(rows) == len(blocks):
+            self._pack_rows(blocks, prefix, budget)
+        else:
+            # Tables inside prose: rows are packed whole; prose sentences in between.
+            run: list[Block] = []
+            for block in blocks:
+                is_row = block.kind in (BlockKind.ROW, BlockKind.TABLE)
+                if run and (run[0].kind in (BlockKind.ROW, BlockKind.TABLE)) != is_row:
+                    self._flush_run(run, prefix, budget)
+                    run = []
+                run.append(block)
+            if run:
+                self._flush_run(run, prefix, budget)
+
+    def _flush_run(self, run: list[Block], prefix: str, budget: int) -> None:
+        if run[0].kind in (BlockKind.ROW, BlockKind.TABLE):
+            self._pack_rows(run, prefix, budget)
+        else:
+            self._pack_prose(run, prefix, budget)
+
+    def _prefix(self, block: Block) -> str:
+        """Document title, then the sheet and its title, or the section path (without a
+        leading heading that merely repeats the title), or a table's caption."""
+        title = self.title.strip()
+        parts = [title] if title else []
+        if block.sheet:
+            parts.append(block.sheet)
+        section = [s for s in block.section_path if s.strip()]
+        if section and section[0].strip() == title:
+            section = section[1:]
+        if section:
+            parts.append(SECTION_SEP.join(section))
+        if block.title and block.title.strip() and block.title.strip() not in parts:
+            parts.append(block.title.strip())
+        return " | ".join(parts)
+
+    # -- rows: never split one ------------------------------------------------------------
+    def _pack_rows(self, rows: list[Block], prefix: str, budget: int) -> None:
+        group: list[Block] = []
+        used = 0
+        for row in rows:
+            n = self.count(row.text) + 1
+            if group and used + n > budget:
+                self._emit([r.text for r in group], group, prefix)
+                group, used = [], 0
+            group.append(row)
+            used += n
+        if group:
+            self._emit([r.text for r in group], group, prefix)
+
+    # -- prose: sentence packing with a small overlap -------------------------------------
+    def _pack_prose(self, blocks: list[Block], prefix: str, budget: int) -> None:
+        # (sentence text, its block, starts a new paragraph?)
+        units: list[tuple[str, Block, bool]] = []
+        for block in blocks:
+            sentences = split_sentences(block.text) or [block.text.strip()]
+            for i, sentence in enumerate(sentences):
+                for piece in self._split_long(sentence, budget):
+                    units.append((piece, block, i == 0))
+        current: list[tuple[str, Block, bool]] = []
+        used = 0
+        for unit in units:
+            n = self.count(unit[0])
+            if current and used + n > budget:
+                self._emit_prose(current, prefix)
+                current = self._overlap(current, budget - n)
+                used = sum(self.count(u[0]) for u in current)
+            current.append(unit)
+            used += n
+        if current:
+            self._emit_prose(current, prefix)
+
+    def _overlap(self, units: list[tuple[str, Block, bool]], room: int) -> list[tuple[str, Block, bool]]:
+        """The trailing sentences (up to the overlap budget) carried into the next chunk."""
+        limit = min(self.config.overlap_tokens, max(0, room))
+        kept: list[tuple[str, Block, bool]] = []
+        used = 0
+        for unit in reversed(units):
+            n = self.count(unit[0])
+            if used + n > limit:
+                break
+            kept.insert(0, unit)
+            used += n
+        if kept and kept[0][1].kind == BlockKind.HEADING:
+            return []
+        return kept
+
+    def _split_long(self, sentence: str, budget: int) -> list[str]:
+        """Cut a sentence longer than the budget at word/character boundaries."""
+        if self.count(sentence) <= budget:
+            return [sentence]
+        pieces: list[str] = []
+        tokens = re.findall(r"\s*[A-Za-z0-9]+[^\sA-Za-z0-9]?|\s*\S", sentence)
+        current = ""
+        for tok in tokens:
+            if current and self.count(current + tok) > budget:
+                pieces.append(current.strip())
+                current = tok
+            else:
+                current += tok
+        if current.strip():
+            pieces.append(current.strip())
+        return pieces
+
+    def _emit_prose(self, units: list[tuple[str, Block, bool]], prefix: str) -> None:
+        lines: list[str] = []
+        for text, block, new_para in units:
+            if not lines:
+                lines.append(text)
+            elif new_para or block.kind in (BlockKind.HEADING, BlockKind.LIST):
+                lines.append(text)
+            else:
+                sep = "" if is_cjk(lines[-1][-1:]) or is_cjk(text[:1]) else " "
+                lines[-1] += sep + text
+        self._emit(lines, [u[1] for u in units], prefix)
+
+    # -- output ---------------------------------------------------------------------------
+    def _emit(self, lines: list[str], blocks: list[Block], prefix: str) -> None:
+        body = "\n".join(line for line in lines if line.strip())
+        if not body.strip():
+            return
+        first = blocks[0]
+        pages = [b.page for b in blocks if b.page is not None]
+        rows = [r for b in blocks if b.row_range for r in b.row_range]
+        kinds = {b.kind for b in blocks}
+        kind = first.kind.value if len(kinds) == 1 else "mixed"
+        text = f"{prefix}\n{body}" if prefix else body
+        section = SECTION_SEP.join(first.section_path) or None
+        ordinal = len(self.chunks)
+        digest = hashlib.sha256(
+            "\x1f".join(
+                [self.doc_key, str(ordinal), str(pages[:1]), section or "", first.sheet or "", str(rows[:1]), body]
+            ).encode("utf-8")
+        ).hexdigest()[:24]
+        self.chunks.append(
+            Chunk(
+                id=digest,
+                ordinal=ordinal,
+                text=text,
+                body=body,
+                kind=kind,
+                page_start=min(pages) if pages else None,
+                page_end=max(pages) if pages else None,
+                section=section,
+                sheet=first.sheet,
+                row_start=min(rows) if rows else None,
+                row_end=max(rows) if rows else None,
+                token_count=self.count(text),
+            )
+        )
+
+
+def iter_bodies(chunks: Iterable[Chunk]) -> list[str]:
+    return [c.body for c in chunks]

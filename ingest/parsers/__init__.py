@@ -1,0 +1,54 @@
+"""Parser registry: pick the parser for a file by extension and by its first bytes.
+
+Each format lives in its own module exposing ``parse(path: Path) -> ParseResult`` and raising
+:class:`~ingest.blocks.ParseError` with a specific reason. Modules are imported lazily so a
+missing optional dependency only affects its own format.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from ingest.blocks import ParseError, ParseResult, UnsupportedFormat
+
+# extension -> module under ingest.parsers
+PARSERS: dict[str, str] = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".txt": "text",
+    ".md": "text",
+    ".markdown": "text",
+}
+SUPPORTED_EXTENSIONS = tuple(sorted(PARSERS))
+
+# Formats users commonly drop in that we do not read, with the advice we can give.
+_ADVICE = {
+    ".doc": "legacy Word .doc: save it as .docx and add it again",
+    ".xls": "legacy Excel .xls: save it as .xlsx and add it again",
+    ".ppt": "PowerPoint is not supported",
+    ".pptx": "PowerPoint is not supported",
+}
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in PARSERS
+
+
+def parse_file(path: Path) -> ParseResult:
+    """Parse one file into blocks with provenance, or raise ParseError with the reason."""
+    suffix = path.suffix.lower()
+    module_name = PARSERS.get(suffix)
+    if module_name is None:
+        advice = _ADVICE.get(suffix)
+        shown = suffix or "no extension"
+        raise UnsupportedFormat(f"unsupported format ({shown})" + (f": {advice}" if advice else ""))
+    if path.stat().st_size == 0:
+        raise ParseError("empty file (0 bytes)")
+    module = importlib.import_module(f"ingest.parsers.{module_name}")
+    result: ParseResult = module.parse(path)
+    if not any(b.text.strip() for b in result.blocks):
+        reason = "; ".join(result.warnings) if result.warnings else "no text found"
+        raise ParseError(f"no text to index ({reason})")
+    return result

@@ -1,0 +1,106 @@
+"""One Settings object for every command: CLI flags > environment ``DOCQA_*`` > defaults.
+
+Defaults marked "measured" were chosen from runs recorded in EVAL.md / bench/results.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+def _default_models_dir() -> Path:
+    return Path(os.path.expanduser("~/.cache/docqa/models"))
+
+
+def physical_cores() -> int:
+    """Physical cores (not SMT threads): torch runs best with one thread per core on CPU."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            pairs = set()
+            phys = core = None
+            for line in fh:
+                if line.startswith("physical id"):
+                    phys = line.split(":")[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":")[1].strip()
+                elif not line.strip() and core is not None:
+                    pairs.add((phys, core))
+                    phys = core = None
+            if core is not None:
+                pairs.add((phys, core))
+        if pairs:
+            return max(1, min(len(pairs), os.cpu_count() or 1))
+    except OSError:
+        pass
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where things live
+    index_dir: Path = Path("data/index")
+    uploads_dir: Path = Path("data/uploads")
+    models_dir: Path = field(default_factory=_default_models_dir)
+    # models
+    embed_model: str = "intfloat/multilingual-e5-small"
+    llm: str = "Qwen/Qwen2.5-0.5B-Instruct"
+    embed_batch_size: int = 16
+    threads: int = field(default_factory=physical_cores)
+    # ingest bounds
+    chunk_tokens: int = 320  # measured: see EVAL.md "chunk size"
+    chunk_overlap_tokens: int = 40
+    max_file_mb: float = 100.0
+    parse_timeout_s: float = 180.0
+    # retrieval / answering
+    k: int = 5
+    dense_weight: float = 0.6  # measured: see EVAL.md "fusion"
+    candidates: int = 50
+    refusal_threshold: float = 0.0  # calibrated: see EVAL.md "refusal"
+    prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"
+    max_new_tokens: int = 200
+    generation_timeout_s: float = 120.0
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def load(cls, environ: dict[str, str] | None = None, **flags: Any) -> "Settings":
+        """Defaults, overridden by ``DOCQA_<FIELD>`` variables, overridden by non-None ``flags``."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get("DOCQA_" + f.name.upper())
+            if raw is None and f.name == "index_dir":
+                raw = environ.get("DOCQA_INDEX")
+            if raw is None and f.name == "models_dir":
+                raw = environ.get("DOCQA_MODELS")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f, raw)
+        base = cls(**values)
+        known = {f.name for f in fields(cls)}
+        unknown = set(flags) - known
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}; valid: {sorted(known)}")
+        return base.replace(**{k: (_coerce(_field(k), v) if isinstance(v, str) else v) for k, v in flags.items()})
+
+
+def _field(name: str) -> dataclasses.Field:
+    return next(f for f in fields(Settings) if f.name == name)
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "Path":
+            return Path(os.path.expanduser(raw))
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"DOCQA_{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw

@@ -1,0 +1,137 @@
+"""Language-aware text helpers shared by the parsers, the chunker and citation matching.
+
+Written by hand because no kept library joins PDF lines the way CJK text needs (no space
+between two CJK characters) while also undoing English hyphenation, and sentence
+splitters such as nltk/pysbd are English-first and heavy for a two-language rule set.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK Unified Ideographs (+ext A, compatibility), kana, Hangul, CJK punctuation, fullwidth forms.
+_CJK_RANGES = (
+    (0x3000, 0x303F),  # CJK symbols and punctuation
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK ext A
+    (0x4E00, 0x9FFF),  # CJK unified
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF00, 0xFFEF),  # half/fullwidth forms
+    (0x20000, 0x2FA1F),  # ext B..F, compatibility supplement
+)
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK ideograph, kana, Hangul or CJK/fullwidth punctuation character."""
+    if not ch:
+        return False
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of non-space characters that are CJK (0.0 for empty text)."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if is_cjk(c)) / len(chars)
+
+
+def detect_lang(text: str) -> str:
+    """'zh' when CJK characters make up a fair share of the text, else 'en'."""
+    return "zh" if cjk_ratio(text) >= 0.15 else "en"
+
+
+def join_lines(lines: list[str]) -> str:
+    """Re-join wrapped lines of one paragraph.
+
+    No space between two CJK characters ("应纳" + "税所得额" -> "应纳税所得额"), an English
+    hyphenated line break undone ("employ-" + "ment" -> "employment"), otherwise one space.
+    """
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+            continue
+        prev, nxt = out[-1], line[0]
+        if prev == "-" and len(out) >= 2 and out[-2].isalpha() and out[-2].islower() and nxt.islower():
+            out = out[:-1] + line  # "employ-\nment": a hyphen at a line end splitting a word
+        elif is_cjk(prev) or is_cjk(nxt):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace to one space (or none between CJK characters) and trim."""
+    text = unicodedata.normalize("NFC", text)
+    parts = text.split()
+    return join_lines(parts) if parts else ""
+
+
+# A sentence ends at 。！？；(and fullwidth !?;) or at . ! ? followed by space/end, with any
+# closing quotes/brackets kept on the sentence they close.
+_SENT_END = re.compile(
+    r"""(
+        [。！？；!?;]+[”’」』）)\]"']*        # CJK enders (and ! ? ;) plus closers
+      | (?<![A-Z0-9])(?<!\b[a-z])\.[”’"')\]]*(?=\s|$)   # a period, not after an initial/number/abbr
+    )""",
+    re.VERBOSE,
+)
+_ABBREV = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "fig", "inc", "ltd", "co", "st", "jr", "sr"}
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences in both languages; keeps each sentence's end punctuation.
+
+    Periods after common abbreviations, single letters and digits ("3.5", "e.g.") do not
+    split. Newlines inside ``text`` also end a sentence (list items, table rows).
+    """
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        start = 0
+        for m in _SENT_END.finditer(line):
+            end = m.end()
+            piece = line[start:end]
+            if m.group(0).startswith(".") and _ends_with_abbrev(piece):
+                continue
+            piece = piece.strip()
+            if piece:
+                sentences.append(piece)
+            start = end
+        tail = line[start:].strip()
+        if tail:
+            sentences.append(tail)
+    return sentences
+
+
+def _ends_with_abbrev(piece: str) -> bool:
+    word = re.findall(r"[A-Za-z.]+$", piece.rstrip(".”’\"')]"))
+    return bool(word) and word[0].lower().rstrip(".") in _ABBREV
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+
+def overlap_units(text: str) -> list[str]:
+    """Units for overlap scoring: character bigrams for CJK runs, lowercase words otherwise."""
+    text = unicodedata.normalize("NFKC", text)
+    units: list[str] = [w.lower() for w in _WORD.findall(text)]
+    run = ""
+    for ch in text + " ":
+        if is_cjk(ch) and not unicodedata.category(ch).startswith("P"):
+            run += ch
+            continue
+        if len(run) == 1:
+            units.append(run)
+        units.extend(run[i : i + 2] for i in range(len(run) - 1))
+        run = ""
+    return units

@@ -1,0 +1,75 @@
+"""The seam between retrieval and everything after it: a retrieved chunk with its scores."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Scores:
+    dense: float | None = None  # cosine similarity (None when semantic search is off)
+    lexical: float | None = None  # BM25
+    fused: float = 0.0  # the ranking score
+    rerank: float | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    rowid: int
+    chunk_id: str
+    doc_path: str  # absolute path as indexed
+    doc_title: str | None
+    text: str  # as indexed, with its context prefix
+    body: str  # the document's own words
+    kind: str
+    ordinal: int
+    page_start: int | None = None
+    page_end: int | None = None
+    section: str | None = None
+    sheet: str | None = None
+    row_start: int | None = None
+    row_end: int | None = None
+    scores: Scores = field(default_factory=Scores)
+
+    @property
+    def doc_name(self) -> str:
+        return os.path.basename(self.doc_path)
+
+    def location(self, lang: str = "en") -> str:
+        """"p. 7" / "pp. 7–8" / "第三章 > 第二节" / "Sheet2, rows 5–7": where in the file this is."""
+        parts: list[str] = []
+        if self.page_start is not None:
+            if self.page_end and self.page_end != self.page_start:
+                parts.append(f"pp. {self.page_start}–{self.page_end}")
+            else:
+                parts.append(f"p. {self.page_start}")
+        if self.section:
+            parts.append(self.section)
+        if self.sheet:
+            rows = ""
+            if self.row_start is not None:
+                rows = f", row {self.row_start}" if self.row_end in (None, self.row_start) else f", rows {self.row_start}–{self.row_end}"
+            parts.append(f"{self.sheet}{rows}")
+        return " · ".join(parts)
+
+    def label(self) -> str:
+        loc = self.location()
+        return f"{self.doc_name} · {loc}" if loc else self.doc_name
+
+    def to_json(self, rank: int | None = None) -> dict:
+        """The shape `docqa search --json` prints (and the API returns)."""
+        out = {
+            "rank": rank,
+            "doc": self.doc_path,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "section": self.section,
+            "sheet": self.sheet,
+            "row_start": self.row_start,
+            "row_end": self.row_end,
+            "text": self.body,
+            "scores": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self.scores).items()},
+        }
+        if rank is None:
+            out.pop("rank")
+        return out

@@ -1,0 +1,132 @@
+"""The cited prompt: numbered, labelled passages within a token budget, in the question's language.
+
+Budget rule: passages are added best-first; the first one that does not fit is trimmed at a
+sentence boundary if a useful part fits (>= ``MIN_TRIMMED_TOKENS``), then the rest are
+dropped. Trimming never cuts inside a sentence, so never inside a character.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ingest.textutil import detect_lang, split_sentences
+from rag.passages import Passage
+
+MIN_TRIMMED_TOKENS = 40
+
+SYSTEM = {
+    "en": (
+        "You answer questions about an organisation's documents using ONLY the numbered passages the user gives. "
+        "Answer in one to three short sentences, in English. After each sentence put the number of the passage it "
+        "comes from in square brackets, like [1]. Copy figures, names and conditions exactly as the passage states "
+        "them. If the passages do not contain the answer, reply only: The documents do not say."
+    ),
+    "zh": (
+        "你根据用户给出的编号资料回答关于单位文件的问题，只能使用这些资料中的内容。"
+        "用中文回答，一到三句话，简洁准确。每句话后用方括号标出所依据资料的编号，例如[1]。"
+        "数字、名称和条件要与资料原文一致。如果资料中没有答案，只回答：文档中没有相关信息。"
+    ),
+}
+REFUSAL_TEXT = {"en": "The documents do not say.", "zh": "文档中没有相关信息。"}
+_PASSAGES_HEADER = {"en": "Passages:", "zh": "资料："}
+_QUESTION_HEADER = {"en": "Question:", "zh": "问题："}
+
+
+@dataclass(frozen=True)
+class PromptPassage:
+    n: int  # 1-based number shown to the model
+    passage: Passage
+    text: str  # the passage body as given (possibly trimmed)
+    trimmed: bool
+
+
+@dataclass(frozen=True)
+class Prompt:
+    messages: list[dict[str, str]]
+    passages: list[PromptPassage]  # what was actually included, numbered 1..n
+    lang: str
+    tokens: int  # prompt tokens after templating
+    dropped: int  # passages left out for the budget
+
+
+def question_lang(question: str) -> str:
+    return detect_lang(question)
+
+
+def _block(n: int, passage: Passage, text: str) -> str:
+    return f"[{n}] ({passage.label()})\n{text}"
+
+
+def _user(lang: str, blocks: list[str], question: str) -> str:
+    return f"{_PASSAGES_HEADER[lang]}\n\n" + "\n\n".join(blocks) + f"\n\n{_QUESTION_HEADER[lang]} {question}"
+
+
+def build_prompt(
+    question: str,
+    passages: list[Passage],
+    count_prompt_tokens: Callable[[list[dict[str, str]]], int],
+    budget: int,
+    history: list[dict[str, str]] | None = None,
+) -> Prompt:
+    """Messages for the chat template with as many passages as fit in ``budget`` tokens.
+
+    ``count_prompt_tokens`` renders messages with the model's own chat template and counts
+    them, so the budget holds for the real prompt, template tokens included. ``history`` is
+    not sent to the model (a 0.5B model is distracted by it); follow-ups are resolved for
+    retrieval instead (see conversation.py). It is accepted to keep the API stable.
+    """
+    lang = question_lang(question)
+    system = {"role": "system", "content": SYSTEM[lang]}
+
+    def messages_for(blocks: list[str]) -> list[dict[str, str]]:
+        return [system, {"role": "user", "content": _user(lang, blocks, question)}]
+
+    included: list[PromptPassage] = []
+    blocks: list[str] = []
+    used = count_prompt_tokens(messages_for([]))
+    for i, passage in enumerate(passages):
+        n = len(included) + 1
+        block = _block(n, passage, passage.body)
+        cost = count_prompt_tokens(messages_for(blocks + [block])) - used
+        if used + cost <= budget:
+            blocks.append(block)
+            included.append(PromptPassage(n, passage, passage.body, False))
+            used += cost
+            continue
+        trimmed = _trim_to_fit(passage, n, blocks, budget, messages_for, count_prompt_tokens)
+        if trimmed is not None:
+            blocks.append(_block(n, passage, trimmed))
+            included.append(PromptPassage(n, passage, trimmed, True))
+        break
+    messages = messages_for(blocks)
+    return Prompt(messages, included, lang, count_prompt_tokens(messages), len(passages) - len(included))
+
+
+def _trim_to_fit(passage, n, blocks, budget, messages_for, count) -> str | None:
+    """Longest sentence-prefix of the passage that fits (binary search on sentence count)."""
+    sentences = split_sentences(passage.body)
+    lo, hi, best = 1, len(sentences), None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        text = _join(sentences[:mid])
+        if count(messages_for(blocks + [_block(n, passage, text)])) <= budget:
+            best, lo = text, mid + 1
+        else:
+            hi = mid - 1
+    if best is None:
+        return None
+    base = count(messages_for(blocks))
+    if count(messages_for(blocks + [_block(n, passage, best)])) - base < MIN_TRIMMED_TOKENS:
+        return None
+    return best
+
+
+def _join(sentences: list[str]) -> str:
+    from ingest.textutil import is_cjk
+
+    out = ""
+    for s in sentences:
+        if out and not (is_cjk(out[-1]) or is_cjk(s[0])):
+            out += " "
+        out += s
+    return out

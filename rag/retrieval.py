@@ -1,0 +1,227 @@
+"""Hybrid retrieval: dense (E5 via FAISS) + BM25 (SQLite FTS5), fused, near-duplicates collapsed.
+
+Both retrievers propose candidates; every candidate then gets BOTH scores (the dense score
+from its stored vector, the BM25 score restricted to the candidate set), so fusion never
+treats "not in the other list's top 50" as a zero. Fusion is a weighted sum of min-max
+normalised scores (measured better than RRF on the dev set, see EVAL.md), RRF is kept as
+an option for comparison.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ingest.embedding import Embedder, EmbedderUnavailable, load_embedder
+from ingest.index import EmbeddingMismatch, IndexReader
+from ingest.lexical import query_terms
+from ingest.models import short_name
+from ingest.settings import Settings
+from ingest.store import StoredChunk
+from ingest.textutil import overlap_units
+from rag.passages import Passage, Scores
+
+log = logging.getLogger(__name__)
+
+FUSIONS = ("minmax", "rrf")
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    passages: list[Passage]
+    seconds: float
+    mode: str  # "hybrid" | "lexical" | "dense"
+    notes: tuple[str, ...] = ()
+
+
+class Retriever:
+    """Loaded once per process (the page and API cache it); reopens the index when a writer
+    has committed since, so newly ingested documents become searchable without a restart."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._embedder = embedder
+        self.notes: list[str] = []
+        self.reader = IndexReader(settings.index_dir)
+        self._check_embedder()
+
+    # -- setup ----------------------------------------------------------------------------
+    def _check_embedder(self) -> None:
+        manifest = self.reader.manifest
+        if not manifest.dense:
+            self.notes = ["semantic search is off for this index (built without an embedding model): keyword search only"]
+            return
+        wanted = short_name(self.settings.embed_model)
+        if wanted != manifest.embed_model_name:
+            raise EmbeddingMismatch(
+                f"this index was built with embedding model '{manifest.embed_model_name}', but the configured model "
+                f"is '{wanted}': set DOCQA_EMBED_MODEL to the index's model or re-index with `docqa ingest --rebuild`"
+            )
+
+    @property
+    def embedder(self) -> Embedder | None:
+        if self._embedder is None and self.reader.manifest.dense:
+            try:
+                self._embedder = load_embedder(self.settings)
+                self.reader.check_embedder(self._embedder.info.short_name, self._embedder.dim)
+            except EmbedderUnavailable as exc:
+                self.notes = [f"semantic search unavailable, keyword search only: {exc}"]
+                self.reader.manifest = replace(self.reader.manifest, embed_dim=None)
+        return self._embedder
+
+    def refresh_if_stale(self) -> bool:
+        with self._lock:
+            if not self.reader.is_stale():
+                return False
+            old = self.reader
+            self.reader = IndexReader(self.settings.index_dir)
+            old.close()
+            return True
+
+    # -- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        docs: list[str] | None = None,
+        fusion: str = "minmax",
+        dense_weight: float | None = None,
+        mode: str = "hybrid",
+    ) -> SearchResult:
+        """Top-``k`` passages for ``query``; ``docs`` restricts to those document paths."""
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion!r}")
+        if mode not in ("hybrid", "lexical", "dense"):
+            raise ValueError(f"mode must be 'hybrid', 'lexical' or 'dense', not {mode!r}")
+        started = time.perf_counter()
+        k = k or self.settings.k
+        weight = self.settings.dense_weight if dense_weight is None else dense_weight
+        n = max(self.settings.candidates, k * 4)
+        with self._lock:
+            store = self.reader.store
+            doc_ids = self._doc_ids(docs)
+            if docs and not doc_ids:
+                return SearchResult([], time.perf_counter() - started, mode, ("no such document in the index",))
+            embedder = self.embedder if mode != "lexical" else None
+            vectors = self.reader.vectors if embedder is not None else None
+            used = "hybrid" if vectors is not None and mode == "hybrid" else ("dense" if vectors is not None else "lexical")
+            if mode == "dense" and vectors is None:
+                used = "lexical"
+            dense: dict[int, float] = {}
+            qvec = None
+            if vectors is not None:
+                qvec = embedder.embed_query(query)
+                allowed = set(self._rowids_of(doc_ids)) if doc_ids else None
+                dense = dict(vectors.search(qvec, n, allowed))
+            terms = query_terms(query)
+            lexical: dict[int, float] = {}
+            if used != "dense":
+                lexical = dict(store.lexical_search(terms, n, doc_ids))
+            candidates = list(dict.fromkeys([*dense, *lexical]))
+            if not candidates:
+                return SearchResult([], time.perf_counter() - started, used, tuple(self.notes))
+            # Fill in the other score for candidates found by one retriever only.
+            if vectors is not None and qvec is not None:
+                for rowid in candidates:
+                    if rowid not in dense:
+                        dense[rowid] = float(vectors.index.reconstruct(int(rowid)) @ qvec)
+            if used == "hybrid":
+                missing = [r for r in candidates if r not in lexical]
+                if missing:
+                    lexical.update(dict(store.lexical_search(terms, len(missing), None, rowids=missing)))
+            fused = _fuse(candidates, dense if used != "lexical" else {}, lexical if used != "dense" else {}, fusion, weight)
+            order = sorted(candidates, key=lambda r: fused[r], reverse=True)
+            chunks = store.chunks_by_rowid(order[: max(k * 4, 20)])
+            passages = []
+            for rowid in order:
+                chunk = chunks.get(rowid)
+                if chunk is None:
+                    continue  # removed since the vector cache was built
+                passages.append(_passage(chunk, Scores(dense.get(rowid), lexical.get(rowid), fused[rowid])))
+            passages = collapse_near_duplicates(passages)[:k]
+        return SearchResult(passages, time.perf_counter() - started, used, tuple(self.notes))
+
+    def _doc_ids(self, docs: list[str] | None) -> list[int] | None:
+        if not docs:
+            return None
+        wanted = set(docs)
+        return [d.id for d in self.reader.store.documents() if d.path in wanted or d.name in wanted]
+
+    def _rowids_of(self, doc_ids: list[int]) -> list[int]:
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.reader.store.conn.execute(f"SELECT rowid FROM chunks WHERE doc_id IN ({marks})", doc_ids)
+        return [int(r[0]) for r in rows]
+
+    def neighbours(self, passage: Passage, before: int = 0, after: int = 1) -> list[Passage]:
+        """Adjacent chunks of the same document (for a chunk cut mid-list)."""
+        with self._lock:
+            store = self.reader.store
+            base = store.chunks_by_rowid([passage.rowid]).get(passage.rowid)
+            out = []
+            if base is None:
+                return out
+            for offset in [*range(-before, 0), *range(1, after + 1)]:
+                chunk = store.neighbour(base, offset)
+                if chunk is not None:
+                    out.append(_passage(chunk, Scores()))
+            return out
+
+
+def _fuse(candidates: list[int], dense: dict[int, float], lexical: dict[int, float], fusion: str, weight: float) -> dict[int, float]:
+    if not dense:
+        weight = 0.0
+    if not lexical:
+        weight = 1.0
+    if fusion == "rrf":
+        dense_rank = {r: i for i, r in enumerate(sorted(dense, key=dense.get, reverse=True))}
+        lex_rank = {r: i for i, r in enumerate(sorted(lexical, key=lexical.get, reverse=True))}
+        return {
+            r: weight / (RRF_K + dense_rank[r] + 1) * (r in dense_rank)
+            + (1 - weight) / (RRF_K + lex_rank[r] + 1) * (r in lex_rank)
+            for r in candidates
+        }
+    dn = _minmax(dense)
+    ln = _minmax(lexical)
+    return {r: weight * dn.get(r, 0.0) + (1 - weight) * ln.get(r, 0.0) for r in candidates}
+
+
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    values = np.fromiter(scores.values(), dtype=np.float64)
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-12:
+        return {r: 1.0 for r in scores}
+    return {r: (s - lo) / (hi - lo) for r, s in scores.items()}
+
+
+def _passage(chunk: StoredChunk, scores: Scores) -> Passage:
+    return Passage(
+        rowid=chunk.rowid, chunk_id=chunk.id, doc_path=chunk.doc_path, doc_title=chunk.doc_title, text=chunk.text,
+        body=chunk.body, kind=chunk.kind, ordinal=chunk.ordinal, page_start=chunk.page_start, page_end=chunk.page_end,
+        section=chunk.section, sheet=chunk.sheet, row_start=chunk.row_start, row_end=chunk.row_end, scores=scores,
+    )
+
+
+def collapse_near_duplicates(passages: list[Passage], threshold: float = 0.85) -> list[Passage]:
+    """Drop a passage whose text is nearly the same as a better-ranked one (Jaccard of
+    word / CJK-bigram sets): copies of one policy in two files must not fill the top k."""
+    kept: list[Passage] = []
+    kept_units: list[set[str]] = []
+    for p in passages:
+        units = set(overlap_units(p.body))
+        duplicate = False
+        for other in kept_units:
+            union = len(units | other)
+            if union and len(units & other) / union >= threshold:
+                duplicate = True
+                break
+        if not duplicate:
+            kept.append(p)
+            kept_units.append(units)
+    return kept
