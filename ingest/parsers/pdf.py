@@ -1,0 +1,225 @@
+"""PDF parser (pypdf): text per page with its 1-based page number on every block.
+
+Pipeline per file: open (empty user password tried for encrypted files; a broken page tree
+recovered by scanning objects) -> extract each page's text (a page that raises is skipped
+with a warning) -> judge it (garbage from broken font encodings is reported, not indexed;
+see pdf_quality) -> clean lines (ligatures, letter-spaced OCR, fake bold) -> drop running
+headers/footers across pages -> group lines into headings, list items and paragraphs that
+never cross a page -> add filled form fields. ``ParseError`` carries the reason when nothing
+readable is left.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PageObject, PdfReader
+
+from ingest.blocks import Block, BlockKind, ParseError, ParseResult
+from ingest.parsers.pdf_extract import HEADING_SIZE, body_size, extract_lines, paragraph_gaps
+from ingest.parsers.pdf_layout import PageBlock, display_width, is_heading_text, segment_page, title_case
+from ingest.parsers.pdf_lines import clean_line, running_line_positions, undo_fake_bold
+from ingest.parsers.pdf_quality import assess, is_bad_char, uncommon_han
+from ingest.parsers.pdf_reader import (
+    form_field_lines,
+    open_pdf,
+    page_has_images,
+    pypdf_log_captured,
+    short_reason,
+)
+from ingest.textutil import cjk_ratio
+
+SCANNED_NOTE = "no text layer (scanned?)"
+GARBAGE_NOTE = "text unreadable (broken font encoding), skipped"
+# A page with images and fewer characters than this is most likely a scan with a stray label.
+SPARSE_TEXT_CHARS = 40
+# Share of dropped unreadable characters above which a kept page gets a note.
+BAD_CHAR_NOTE_SHARE = 0.02
+TITLE_MAX_CHARS = 120
+# Placeholder titles that producers write instead of a real one.
+_JUNK_TITLE = re.compile(
+    r"^(?:untitled|无标题|sans titre|ohne titel|document\d*|doc\d*|title|microsoft (?:word|powerpoint|excel) - .*"
+    r"|.*\.(?:docx?|pdf|txt|tex|dvi|rtf|odt|xlsx?|pptx?|html?|indd|ps))$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Page:
+    """What one page yielded before layout: its cleaned lines and notes about it."""
+
+    number: int
+    lines: list[str] = field(default_factory=list)
+    large: set[int] = field(default_factory=set)  # indexes of heading-sized lines
+    has_images: bool = False
+    garbage: bool = False
+    failed: str | None = None
+    forms: list[str] = field(default_factory=list)
+
+
+def parse(path: Path) -> ParseResult:
+    """Parse ``path`` into page-numbered blocks, or raise ParseError with the reason."""
+    with pypdf_log_captured() as pypdf_messages:
+        opened = open_pdf(path)
+        warnings = list(opened.warnings)
+        pages = [_read_page(number, page, warnings) for number, page in enumerate(opened.pages, 1)]
+        metadata_title = _metadata_title(opened.reader)
+    if any("rebuild xref" in m or "repair" in m.lower() for m in pypdf_messages):
+        warnings.insert(0, "damaged file structure was repaired while reading")
+
+    _drop_running_lines(pages)
+    blocks = _blocks(pages)
+    warnings.extend(_page_notes(pages))
+    total = len(pages)
+    if not blocks:
+        raise ParseError(_nothing_readable(pages))
+    first_line = next((line for line in pages[0].lines if line), "")
+    title = metadata_title or _first_heading(first_line, blocks) or path.stem
+    return ParseResult(blocks=blocks, title=title, pages=total, warnings=warnings)
+
+
+def _read_page(number: int, page: PageObject, warnings: list[str]) -> _Page:
+    result = _Page(number)
+    try:
+        raw, extracted = extract_lines(page)
+    except Exception as exc:  # pypdf raises arbitrary types on broken content streams
+        result.failed = short_reason(exc)
+        warnings.append(f"page {number}: text extraction failed ({result.failed}), skipped")
+        return result
+    result.forms = form_field_lines(page)
+    quality = assess(raw)
+    if quality.reason:
+        result.garbage = True
+        return result
+    if quality.bad_share >= BAD_CHAR_NOTE_SHARE:
+        bad = sum(1 for c in raw if not c.isspace() and is_bad_char(c))
+        warnings.append(f"page {number}: {bad} unreadable characters dropped")
+    rare = uncommon_han(raw)
+    if quality.common_han_share is None and len(rare) >= 2:
+        # Too few Han characters to judge the page, but these look like a bad CMap (the
+        # pdfminer issue-566 buyer name); keep the text, tell the user.
+        warnings.append(f"page {number}: some characters may be wrongly decoded ({rare[:10]})")
+    texts, origin, _ = undo_fake_bold([clean_line(line.text) for line in extracted])
+    gaps = paragraph_gaps(extracted)
+    body = body_size(extracted)
+    for text, source in zip(texts, origin):
+        if source in gaps and result.lines and result.lines[-1]:
+            result.lines.append("")  # a measured paragraph gap becomes a blank line
+        size = extracted[source].size
+        if text and body and size and size >= HEADING_SIZE * body:
+            result.large.add(len(result.lines))
+        result.lines.append(text)
+    if sum(len(line) for line in result.lines) < SPARSE_TEXT_CHARS:
+        result.has_images = page_has_images(page)
+    return result
+
+
+def _drop_running_lines(pages: list[_Page]) -> None:
+    """Remove running headers/footers, unless that would leave an image-free document with no
+    text at all (sf015: four identical pages whose only text *is* the repeated line)."""
+    positions = running_line_positions([p.lines for p in pages])
+    # Dropped lines become "" (not removed) so line indexes, and the large-type marks, stay valid.
+    kept = [["" if i in drop else line for i, line in enumerate(p.lines)] for p, drop in zip(pages, positions)]
+    body_left = any(any(lines) for lines in kept)
+    for page, lines in zip(pages, kept):
+        if not body_left and not any(lines) and not page.has_images:
+            continue
+        page.lines = lines
+
+
+def _blocks(pages: list[_Page]) -> list[Block]:
+    """Segment every page and attach page numbers and the running section path."""
+    blocks: list[Block] = []
+    section: list[tuple[int, str]] = []  # (level, heading text), outermost first
+    for page in pages:
+        page_blocks: list[PageBlock] = segment_page(page.lines, page.large) if any(page.lines) else []
+        for pb in page_blocks:
+            if pb.kind is BlockKind.HEADING and pb.level is not None:
+                section = [(lvl, text) for lvl, text in section if lvl < pb.level] + [(pb.level, pb.text)]
+            blocks.append(Block(text=pb.text, kind=pb.kind, page=page.number, section_path=tuple(t for _, t in section)))
+        for form_line in page.forms:
+            blocks.append(Block(text=form_line, kind=BlockKind.PARAGRAPH, page=page.number))
+    return blocks
+
+
+def _page_notes(pages: list[_Page]) -> list[str]:
+    """Warnings about whole pages, consecutive pages collapsed into ranges."""
+    scanned = [p.number for p in pages if not p.failed and not p.garbage and not any(p.lines) and not p.forms]
+    garbage = [p.number for p in pages if p.garbage]
+    sparse = [
+        p.number
+        for p in pages
+        if p.has_images and any(p.lines) and sum(len(line) for line in p.lines) < SPARSE_TEXT_CHARS
+    ]
+    notes = []
+    if garbage:
+        notes.append(f"{page_ranges(garbage)}: {GARBAGE_NOTE}")
+    if scanned:
+        notes.append(f"{page_ranges(scanned)}: {SCANNED_NOTE}")
+    if sparse:
+        notes.append(f"{page_ranges(sparse)}: almost no text over images (scanned? only a few words indexed)")
+    return notes
+
+
+def page_ranges(numbers: list[int]) -> str:
+    """[3] -> 'page 3'; [2, 3, 4, 6] -> 'pages 2-4, 6'."""
+    ranges: list[list[int]] = []
+    for n in sorted(numbers):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in ranges)
+    return f"page {text}" if len(numbers) == 1 else f"pages {text}"
+
+
+def _nothing_readable(pages: list[_Page]) -> str:
+    """The one specific reason for a file that yielded no block."""
+    total = len(pages)
+    garbage = sum(1 for p in pages if p.garbage)
+    failed = [p for p in pages if p.failed]
+    if garbage == total:
+        return f"text unreadable (broken font encoding) on all {total} pages"
+    if len(failed) == total:
+        return f"text extraction failed on all {total} pages ({failed[0].failed})"
+    if garbage == 0 and not failed:
+        return f"no text layer on any of the {total} pages (scanned? OCR it first)"
+    empty = total - garbage - len(failed)
+    parts = [f"{garbage} unreadable (broken font encoding)"] if garbage else []
+    parts += [f"{len(failed)} failed to extract"] if failed else []
+    parts += [f"{empty} without a text layer (scanned?)"] if empty else []
+    return f"no readable text on any of the {total} pages: " + ", ".join(parts)
+
+
+def _metadata_title(reader: PdfReader) -> str | None:
+    """The document's /Title when it looks like a real title, not a producer placeholder."""
+    try:
+        raw = reader.metadata.title if reader.metadata else None
+    except Exception:  # undecodable or broken /Info dictionaries are common
+        return None
+    if not raw:
+        return None
+    title = " ".join("".join(c for c in str(raw) if not is_bad_char(c)).split())
+    if not title or len(title) > TITLE_MAX_CHARS or _JUNK_TITLE.match(title):
+        return None
+    if " " not in title and re.search(r"[_-]", title):
+        return None  # a file-name slug such as "imagemagick-images"
+    if not any(c.isalpha() for c in title) or assess(title).reason:
+        return None
+    return title
+
+
+def _first_heading(first_line: str, blocks: list[Block]) -> str | None:
+    """A title from page 1: its first line when that reads like a title (title-cased, or
+    mostly CJK), else the first heading among its first blocks. Short fragments ("Name",
+    "本科": form labels, résumé cells) and body lines are not titles."""
+    if _title_like(first_line) and (title_case(first_line) or cjk_ratio(first_line) >= 0.5):
+        return first_line
+    first_blocks = [b for b in blocks if b.page == 1][:3]
+    return next((b.text for b in first_blocks if b.kind is BlockKind.HEADING and _title_like(b.text)), None)
+
+
+def _title_like(text: str) -> bool:
+    substantial = len(text.split()) >= 2 if cjk_ratio(text) < 0.5 else len(text) >= 4
+    return substantial and is_heading_text(text) and display_width(text) <= 60 and not text.endswith("-")

@@ -1,0 +1,242 @@
+"""One page's cleaned lines -> headings, list items and paragraphs.
+
+A paragraph ends at a blank line (pdf_extract turns measured vertical gaps into blank
+lines); after a line that ends a sentence while clearly shorter than the page's typical
+line (a wrapped line fills the column, a paragraph's last line does not); after a line far
+shorter than the lines around it; and before a line that opens a list item or a numbered
+clause ("1.", "(a)", "•", "第十三条", "一、"). Headings are short unpunctuated lines that are
+numbered chapters/sections ("第三章 总则", "Chapter 2", "1.2 Scope"), set in a larger font,
+or title-cased/CJK lines standing alone before body text. Written by hand: layout engines
+(pdfminer's LAParams, pdfplumber) would parse every page a second time and still leave the
+Chinese-specific rules (第X条, 一、) to us.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.blocks import BlockKind
+from ingest.textutil import cjk_ratio, is_cjk, join_lines, normalize_space
+
+_CN_NUM = "一二三四五六七八九十百千零〇两"
+
+# Structural headings that open a section and so feed section_path, with their level.
+_STRUCTURAL = (
+    (re.compile(rf"^第[{_CN_NUM}\d]{{1,5}}\s*[编部篇卷]"), 0),
+    (re.compile(r"^(?:PART|Part)\s+(?:[IVXLC]+|\d{1,3}|[A-Z][a-z]+)\b"), 0),
+    (re.compile(rf"^第[{_CN_NUM}\d]{{1,5}}\s*章"), 1),
+    (re.compile(r"^(?:CHAPTER|Chapter)\s+(?:[IVXLC]+|\d{1,3}|[A-Z][a-z]+)\b"), 1),
+    (re.compile(rf"^第[{_CN_NUM}\d]{{1,5}}\s*节"), 2),
+)
+# Numbered headings that are headings but too ambiguous to build a section path from.
+_NUMBERED_HEADING = re.compile(
+    rf"^(?:[{_CN_NUM}]{{1,3}}[、．]|[（(][{_CN_NUM}]{{1,3}}[)）]|\d{{1,2}}(?:\.\d{{1,2}})+\.?\s*(?=[A-Z\u4e00-\u9fff]))"
+)
+_DECIMAL_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\D")
+# "3 Results", "IV. Benefits": headings only when the rest is title-cased (else table rows).
+_NUMBERED_TITLE = re.compile(r"^(?:\d{1,2}\s+|[IVX]{1,4}\.\s+)(?=[A-Z])")
+# A line that opens a new list item ...
+_LIST_MARKER = re.compile(
+    r"""^(?:
+        [•·●○◦▪■□◆◇►▶➢✓✔※]\s*
+      | [-–—*]\s+
+      | \(?\d{1,3}[.)．、](?!\d)\s*
+      | [（(]\d{1,3}[)）]\s*
+      | [（(][一二三四五六七八九十]{1,3}[)）]\s*
+      | [一二三四五六七八九十]{1,3}、\s*
+      | \(?[a-zA-Z][.)]\s+
+      | \([a-zA-Z]\)\s*
+      | \(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)]\s+
+      | [①-⑳]
+    )""",
+    re.VERBOSE,
+)
+# ... or a numbered clause, which is a paragraph of its own (not a list item).
+_CLAUSE = re.compile(rf"^(?:第[{_CN_NUM}\d]{{1,5}}\s*条|Article\s+\d+|ARTICLE\s+\d+|§\s*\d+)")
+# Table-of-contents entries: leader dots, or a page number after a title of 2+ words
+# ("第一章 总则 1", "1 Topologische Grundbegriffe 2"; "Chapter 2" alone is a heading).
+_TOC_LEADERS = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\s*\d{0,4}$")
+_TOC_PAGE = re.compile(r"^(.*\S)\s+\d{1,4}$")
+
+_SENTENCE_END = set("。！？!?.;；:：…")
+_NO_HEADING_END = set("。！？!?.;；，,、:：…")
+_CLOSERS = "”’\"')）」』]】"
+
+WRAPPED_SHARE = 0.85  # a line at least this share of typical width may be a wrapped line
+SHORT_SHARE = 0.5  # a line below this share of typical width ends its paragraph
+HEADING_MAX_WIDTH = 80  # display width (CJK counts 2)
+
+
+@dataclass(frozen=True)
+class PageBlock:
+    """A block of one page; ``level`` is set for structural headings (0 part, 1 chapter, 2 section)."""
+
+    kind: BlockKind
+    text: str
+    level: int | None = None
+
+
+def display_width(line: str) -> int:
+    """Width in columns: a CJK character is as wide as two Latin ones."""
+    if line.isascii():
+        return len(line)
+    return sum(2 if is_cjk(c) else 1 for c in line)
+
+
+def _typical_width(widths: list[int]) -> int:
+    """The width of a full line on this page: the 90th percentile, so a stray over-long line
+    (a URL, a table row) does not set it; the longest line on pages of under ten lines."""
+    filled = sorted(w for w in widths if w > 0)
+    if not filled:
+        return 0
+    if len(filled) < 10:
+        return filled[-1]
+    return filled[int(0.9 * (len(filled) - 1))]
+
+
+def _ends_sentence(line: str) -> bool:
+    stripped = line.rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in _SENTENCE_END
+
+
+def _no_end_punct(line: str) -> bool:
+    stripped = line.rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] not in _NO_HEADING_END
+
+
+def structural_level(line: str) -> int | None:
+    for pattern, level in _STRUCTURAL:
+        if pattern.match(line):
+            return level
+    return None
+
+
+def title_case(line: str) -> bool:
+    """'General Provisions', 'LEAVE POLICY', 'Terms of Use': most longer words capitalised."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", line)
+    if not 1 <= len(words) <= 12 or not (line[0].isupper() or line[0].isdigit()):
+        return False
+    significant = [w for i, w in enumerate(words) if i == 0 or len(w) >= 4]
+    return sum(1 for w in significant if w[0].isupper()) >= 0.75 * len(significant)
+
+
+def is_heading_text(line: str) -> bool:
+    """Short, unpunctuated, mostly letters (not a formula: "H(t, 1) = γ2(t)"), not a
+    table-of-contents entry."""
+    visible = [c for c in line if not c.isspace()]
+    letters = sum(1 for c in visible if c.isalpha())
+    return (
+        display_width(line) <= HEADING_MAX_WIDTH
+        and _no_end_punct(line)
+        and letters >= 2
+        and letters >= 0.5 * len(visible)
+        and not _is_toc_entry(line)
+    )
+
+
+def _is_toc_entry(line: str) -> bool:
+    if _TOC_LEADERS.search(line):
+        return True
+    match = _TOC_PAGE.match(line)
+    return bool(match) and len(match.group(1).split()) >= 2
+
+
+def _heading(
+    lines: list[str], i: int, typical: int, after_break: bool, large: bool
+) -> tuple[bool, int | None]:
+    """Is lines[i] a heading, and of which structural level (None: not structural)?"""
+    line = lines[i]
+    if not is_heading_text(line):
+        return False, None
+    level = structural_level(line)
+    if level is not None:
+        return True, level
+    if large:
+        # A numbered heading set in large type is reliable enough to open a section:
+        # "1 Topologische Grundbegriffe" is a chapter (level 1), "1.2 Metrische Räume" a
+        # section (level 2), like 第一章 / 第一节.
+        numbered = _DECIMAL_HEADING.match(line)
+        return True, (1 + numbered.group(1).count(".") if numbered else None)
+    if display_width(line) <= 60 and (
+        _NUMBERED_HEADING.match(line) or (_NUMBERED_TITLE.match(line) and title_case(line))
+    ):
+        return True, None
+    # Unnumbered headings need context: they stand alone after a paragraph end and are
+    # followed by body text, which keeps table cells and title-page stacks out.
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    if not after_break or not nxt or display_width(line) >= 0.7 * typical:
+        return False, None
+    body_follows = display_width(nxt) >= 0.6 * typical or bool(_LIST_MARKER.match(nxt))
+    if not body_follows:
+        return False, None
+    if cjk_ratio(line) >= 0.5:
+        return 2 <= len(line) <= 25, None
+    return title_case(line), None
+
+
+def segment_page(lines: list[str], large: frozenset[int] | set[int] = frozenset()) -> list[PageBlock]:
+    """Group a page's lines into headings, list items and paragraphs, in reading order.
+
+    ``lines`` may contain "" where a paragraph gap was measured; ``large`` holds the indexes
+    of lines set in a clearly larger font than the page's body text.
+    """
+    widths = [display_width(line) for line in lines]
+    typical = _typical_width(widths)
+    blocks: list[PageBlock] = []
+    buffer: list[str] = []
+    buffer_kind = BlockKind.PARAGRAPH
+
+    def flush() -> None:
+        nonlocal buffer
+        text = normalize_space(join_lines(buffer))
+        if text:
+            blocks.append(PageBlock(buffer_kind, text))
+        buffer = []
+
+    after_break = True
+    last_large_heading: int | None = None  # line index of the last large-type heading
+    for i, line in enumerate(lines):
+        if not line:
+            flush()
+            after_break = True
+            continue
+        is_heading, level = _heading(lines, i, typical, after_break or not buffer, i in large)
+        if is_heading:
+            flush()
+            # Headings keep their inner spaces ("第一章 总则"): normalize_space would glue the
+            # number to the title, and section paths are shown to users.
+            text = " ".join(line.split())
+            previous = blocks[-1] if blocks else None
+            if (
+                i in large
+                and last_large_heading is not None
+                and not any(lines[last_large_heading + 1 : i])
+                and previous is not None
+                and previous.kind is BlockKind.HEADING
+                and level is None
+            ):
+                # A large-type heading wrapped over several lines is one heading.
+                blocks[-1] = PageBlock(BlockKind.HEADING, join_lines([previous.text, text]), previous.level)
+            else:
+                blocks.append(PageBlock(BlockKind.HEADING, text, level))
+            last_large_heading = i if i in large else None
+            after_break = True
+            continue
+        opens_item = bool(_LIST_MARKER.match(line) or _CLAUSE.match(line))
+        if buffer and (opens_item or after_break):
+            flush()
+        if not buffer:
+            buffer_kind = BlockKind.LIST if _LIST_MARKER.match(line) and not _CLAUSE.match(line) else BlockKind.PARAGRAPH
+        buffer.append(line)
+        # A line far shorter than the lines around it (the one before, the two after; capped
+        # at the page's typical width) ends its paragraph: text wrapped around a figure runs
+        # in a narrow column whose lines are all "short" but continue each other. A sentence
+        # end on a line clearly shorter than the page's typical line ends it too.
+        width = widths[i]
+        around = widths[max(i - 1, 0) : i] + widths[i + 1 : i + 3]
+        reference = min(typical, max(around, default=typical))
+        after_break = (width < SHORT_SHARE * reference) or (
+            _ends_sentence(line) and width < WRAPPED_SHARE * typical
+        )
+    flush()
+    return blocks

@@ -1,0 +1,74 @@
+from ingest.blocks import Block, BlockKind, ParseResult
+from ingest.chunking import ChunkerConfig, chunk_document, estimate_tokens
+
+
+def _doc(blocks, title="Handbook"):
+    return ParseResult(blocks=blocks, title=title)
+
+
+def test_chunks_never_cross_pages_and_carry_page_numbers():
+    blocks = [Block(f"Sentence {i} on page one is here.", page=1) for i in range(5)]
+    blocks += [Block(f"Sentence {i} on page two is here.", page=2) for i in range(5)]
+    chunks = chunk_document(_doc(blocks), "k", config=ChunkerConfig(max_tokens=400))
+    assert [(c.page_start, c.page_end) for c in chunks] == [(1, 1), (2, 2)]
+    assert chunks[0].text.startswith("Handbook\n")  # context prefix
+    assert not chunks[0].body.startswith("Handbook")  # body is the document's own words
+
+
+def test_token_bound_sentence_packing_with_overlap():
+    sentences = [f"This is sentence number {i} of the policy." for i in range(40)]
+    chunks = chunk_document(_doc([Block(" ".join(sentences), page=1)]), "k", config=ChunkerConfig(60, 15))
+    assert len(chunks) > 3
+    for c in chunks:
+        assert c.token_count <= 60 + 5  # prefix budgeted; estimate may round
+        assert c.body.endswith(".")  # cut at sentence boundaries
+    # overlap: the last sentence of one chunk opens the next
+    first_last = chunks[0].body.split(". ")[-1]
+    assert chunks[1].body.startswith(first_last.rstrip("."))
+
+
+def test_rows_never_split_and_row_ranges_kept():
+    rows = [
+        Block(f"City tier: {i}; Lodging cap: {100 + i}; Meals: 50", BlockKind.ROW, sheet="Per diem", row_range=(i + 3, i + 3),
+              header=("City tier", "Lodging cap", "Meals"), title="Daily allowance")
+        for i in range(30)
+    ]
+    chunks = chunk_document(_doc(rows, "Rates"), "k", config=ChunkerConfig(80, 10))
+    assert len(chunks) > 1
+    seen = []
+    for c in chunks:
+        assert c.sheet == "Per diem"
+        assert c.text.startswith("Rates | Per diem | Daily allowance\n")
+        lines = c.body.split("\n")
+        assert all(line.startswith("City tier:") for line in lines)  # whole rows only
+        assert c.row_end - c.row_start + 1 == len(lines)
+        seen.extend(range(c.row_start, c.row_end + 1))
+    assert seen == list(range(3, 33))  # every row exactly once, no overlap for rows
+
+
+def test_section_path_in_prefix_and_field_and_title_not_repeated():
+    blocks = [
+        Block("Security Policy", BlockKind.HEADING, section_path=("Security Policy",)),
+        Block("第三章 账号 > ignored", BlockKind.HEADING, section_path=("Security Policy", "第三章 账号")),
+        Block("密码长度不少于12位。", section_path=("Security Policy", "第三章 账号")),
+    ]
+    chunks = chunk_document(_doc(blocks, "Security Policy"), "k")
+    last = chunks[-1]
+    assert last.section == "Security Policy > 第三章 账号"
+    assert last.text.splitlines()[0] == "Security Policy | 第三章 账号"
+
+
+def test_ids_stable_and_content_sensitive():
+    blocks = [Block("年假天数按工龄计算。满一年不满十年的，年假五天。", page=3)]
+    a = chunk_document(_doc(blocks), "hash1")
+    b = chunk_document(_doc(blocks), "hash1")
+    c = chunk_document(_doc([Block("年假天数按工龄计算。满一年不满十年的，年假六天。", page=3)]), "hash1")
+    assert [x.id for x in a] == [x.id for x in b]
+    assert a[0].id != c[0].id
+
+
+def test_long_sentence_without_punctuation_is_cut_not_lost():
+    text = "字" * 1000
+    chunks = chunk_document(_doc([Block(text, page=1)], ""), "k", config=ChunkerConfig(100, 0))
+    assert "".join(c.body for c in chunks) == text
+    assert all(estimate_tokens(c.body) <= 101 for c in chunks)

@@ -1,0 +1,30 @@
+from ingest.textutil import detect_lang, join_lines, overlap_units, split_sentences
+
+
+def test_join_lines_cjk_without_space_and_english_hyphenation():
+    assert join_lines(["应纳", "税所得额按月计算。"]) == "应纳税所得额按月计算。"
+    assert join_lines(["the employ-", "ment contract"]) == "the employment contract"
+    assert join_lines(["self-", "Service"]) == "self- Service"  # capitalised: a real hyphen, not a wrap
+    assert join_lines(["Annual leave", "is 15 days."]) == "Annual leave is 15 days."
+
+
+def test_split_sentences_both_languages():
+    text = "第一条 本办法适用于全体员工。第二条 试用期为三个月；期满考核！Dr. Smith paid 3.5 dollars, e.g. cash. Then he left. Ok?"
+    assert split_sentences(text) == [
+        "第一条 本办法适用于全体员工。",
+        "第二条 试用期为三个月；",
+        "期满考核！",
+        "Dr. Smith paid 3.5 dollars, e.g. cash.",
+        "Then he left.",
+        "Ok?",
+    ]
+
+
+def test_split_sentences_newlines_end_sentences():
+    assert split_sentences("City: A\nRate: 3") == ["City: A", "Rate: 3"]
+
+
+def test_detect_lang_and_overlap_units():
+    assert detect_lang("年假有几天？") == "zh"
+    assert detect_lang("How many days of leave?") == "en"
+    assert overlap_units("年假5天 Annual") == ["5", "annual", "年假", "天"]
