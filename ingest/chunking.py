@@ -148,25 +148,46 @@ class _Builder:
 
     # -- prose: sentence packing with a small overlap -------------------------------------
     def _pack_prose(self, blocks: list[Block], prefix: str, budget: int) -> None:
-        # (sentence text, its block, starts a new paragraph?)
-        units: list[tuple[str, Block, bool]] = []
+        """Pack sentences up to the budget, preferring paragraph boundaries: a paragraph that
+        fits in a chunk of its own is not split across two (measured on the dev set: whole
+        passages retrieve better), and a heading is never left at the end of a chunk."""
+        units: list[tuple[str, Block, bool]] = []  # (sentence, its block, first of its block?)
+        block_tokens: dict[int, int] = {}
         for block in blocks:
             sentences = split_sentences(block.text) or [block.text.strip()]
             for i, sentence in enumerate(sentences):
-                for piece in self._split_long(sentence, budget):
-                    units.append((piece, block, i == 0))
+                for j, piece in enumerate(self._split_long(sentence, budget)):
+                    units.append((piece, block, i == 0 and j == 0))
+            block_tokens[id(block)] = self.count(block.text)
         current: list[tuple[str, Block, bool]] = []
         used = 0
         for unit in units:
             n = self.count(unit[0])
-            if current and used + n > budget:
-                self._emit_prose(current, prefix)
-                current = self._overlap(current, budget - n)
+            paragraph = block_tokens[id(unit[1])] if unit[2] else n
+            starts_fitting_paragraph = unit[2] and paragraph <= budget and used + paragraph > budget
+            if current and (used + n > budget or starts_fitting_paragraph):
+                carried = self._trailing_headings(current)
+                body = current[: len(current) - len(carried)]
+                if body:
+                    self._emit_prose(body, prefix)
+                    current = carried or ([] if starts_fitting_paragraph else self._overlap(body, budget - n))
+                else:
+                    self._emit_prose(current, prefix)  # only headings: nothing better to do
+                    current = []
                 used = sum(self.count(u[0]) for u in current)
             current.append(unit)
             used += n
         if current:
             self._emit_prose(current, prefix)
+
+    @staticmethod
+    def _trailing_headings(units: list[tuple[str, Block, bool]]) -> list[tuple[str, Block, bool]]:
+        tail: list[tuple[str, Block, bool]] = []
+        for unit in reversed(units):
+            if unit[1].kind != BlockKind.HEADING:
+                break
+            tail.insert(0, unit)
+        return tail
 
     def _overlap(self, units: list[tuple[str, Block, bool]], room: int) -> list[tuple[str, Block, bool]]:
         """The trailing sentences (up to the overlap budget) carried into the next chunk."""

@@ -136,16 +136,19 @@ def ingest(
     *,
     rebuild: bool = False,
     prune: bool = False,
+    force: bool = False,
     progress: Progress | None = None,
     lock_timeout_s: float = -1,
 ) -> IngestReport:
-    """Index ``paths`` (files or folders) into ``settings.index_dir``; one writer at a time."""
+    """Index ``paths`` (files or folders) into ``settings.index_dir``; one writer at a time.
+
+    ``force`` re-parses files even when unchanged (the page's "re-index" action)."""
     emit = progress or (lambda event: None)
     with writer_lock(settings.index_dir, lock_timeout_s):
         recover_swap(settings.index_dir)
         if rebuild:
             return _rebuild(paths, settings, prune, emit)
-        return _Batch(Path(settings.index_dir), settings, emit).run(paths, prune)
+        return _Batch(Path(settings.index_dir), settings, emit, force=force).run(paths, prune)
 
 
 def _rebuild(paths: list[Path], settings: Settings, prune: bool, emit: Progress) -> IngestReport:
@@ -174,8 +177,9 @@ def _rebuild(paths: list[Path], settings: Settings, prune: bool, emit: Progress)
 
 
 class _Batch:
-    def __init__(self, index_dir: Path, settings: Settings, emit: Progress, fresh: bool = False):
+    def __init__(self, index_dir: Path, settings: Settings, emit: Progress, fresh: bool = False, force: bool = False):
         self.index_dir = index_dir
+        self.force = force
         self.settings = settings
         self.emit = emit
         self.fresh = fresh
@@ -286,7 +290,7 @@ class _Batch:
             return FileReport(key, "failed", reason, seconds=time.perf_counter() - started)
 
         existing = self.store.document(key)
-        if existing and existing.content_hash == digest and existing.parser_version == PARSER_VERSION:
+        if existing and existing.content_hash == digest and existing.parser_version == PARSER_VERSION and not self.force:
             if existing.status == "indexed":
                 return FileReport(key, "unchanged", None, existing.pages, existing.rows, existing.chunk_count,
                                   time.perf_counter() - started, existing.warnings)

@@ -12,7 +12,7 @@ import os
 import sys
 
 # (module, human description) — each module exposes register(subparsers)
-_COMMAND_MODULES = ("ingest.cli", "rag.cli", "ui.commands")
+_COMMAND_MODULES = ("ingest.cli", "rag.cli", "rag.sentiment_cli", "ui.commands", "ui.api_commands")
 
 
 def build_parser() -> argparse.ArgumentParser:

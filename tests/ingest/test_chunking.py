@@ -72,3 +72,15 @@ def test_long_sentence_without_punctuation_is_cut_not_lost():
     chunks = chunk_document(_doc([Block(text, page=1)], ""), "k", config=ChunkerConfig(100, 0))
     assert "".join(c.body for c in chunks) == text
     assert all(estimate_tokens(c.body) <= 101 for c in chunks)
+
+
+def test_paragraphs_that_fit_are_not_split_and_headings_stay_with_their_text():
+    para = lambda i: Block(" ".join(f"Rule {i}.{j} applies to all staff." for j in range(6)), page=1)  # noqa: E731
+    blocks = [para(1), Block("Chapter 2 Leave", BlockKind.HEADING, page=1), para(2), para(3)]
+    chunks = chunk_document(_doc(blocks, ""), "k", config=ChunkerConfig(max_tokens=85, overlap_tokens=10))
+    bodies = [c.body for c in chunks]
+    for i in (1, 2, 3):
+        holders = [b for b in bodies if f"Rule {i}.0" in b]
+        assert len(holders) == 1 and f"Rule {i}.5" in holders[0]  # each paragraph whole, once
+    assert any(b.startswith("Chapter 2 Leave\nRule 2.0") for b in bodies)
+    assert not any(b.rstrip().endswith("Chapter 2 Leave") for b in bodies)

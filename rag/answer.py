@@ -1,0 +1,211 @@
+"""question -> retrieve -> decide -> (refuse | prompt -> stream -> cite) -> Answer.
+
+The one function the CLI, the page and the HTTP API all call. The model only writes prose;
+retrieval, refusal, the prompt budget and citations are decided here, in code.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from ingest.settings import Settings
+from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
+from rag.citations import Citation, cite
+from rag.conversation import resolve
+from rag.extractive import extract
+from rag.passages import Passage
+from rag.prompting import REFUSAL_TEXT, build_prompt, question_lang
+from rag.retrieval import Retriever
+
+log = logging.getLogger(__name__)
+
+# Phrases with which the model says the passages do not answer (it is told to use the first).
+_MODEL_REFUSAL = re.compile(
+    r"(documents? do(es)? not (say|mention|contain|specify|provide)|passages? do(es)? not (say|mention|contain)|"
+    r"not (mentioned|specified|stated) in the (passages|documents)|文档中没有|资料中没有|没有相关信息|未提及|没有提到)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieve_s: float
+    first_token_s: float | None
+    total_s: float
+
+
+@dataclass(frozen=True)
+class TokenCounts:
+    prompt: int = 0
+    completion: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    mode: str  # "llm" | "extractive" | "refusal"
+    citations: list[Citation]
+    passages: list[Passage]  # what retrieval returned (the closest passages on a refusal)
+    timings: Timings
+    tokens: TokenCounts = TokenCounts()
+    model: str | None = None
+    search_query: str = ""
+    decision: Decision | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The shape of `docqa ask --json` and POST /v1/ask."""
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "citations": [
+                {"n": c.n, **{k: v for k, v in c.passage.to_json().items() if k not in ("text", "scores")}, "quote": c.quote}
+                for c in self.citations
+            ],
+            "passages": [p.to_json(rank) for rank, p in enumerate(self.passages, 1)],
+            "timings": {
+                "retrieve_s": round(self.timings.retrieve_s, 3),
+                "first_token_s": None if self.timings.first_token_s is None else round(self.timings.first_token_s, 3),
+                "total_s": round(self.timings.total_s, 3),
+            },
+            "tokens": {"prompt": self.tokens.prompt, "completion": self.tokens.completion},
+            "model": self.model,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """Streamed to callers: ``token`` pieces as the model writes, then one ``answer``."""
+
+    kind: str  # "status" | "token" | "answer"
+    text: str = ""
+    answer: Answer | None = None
+
+
+class Answerer:
+    """Holds the retriever and (lazily) the chat model; one per process, thread-safe."""
+
+    def __init__(self, settings: Settings, retriever: Retriever | None = None, use_llm: bool = True):
+        self.settings = settings
+        self.retriever = retriever or Retriever(settings)
+        self.use_llm = use_llm
+        self._llm = None
+        self._llm_error: str | None = None
+        self._lock = threading.Lock()
+
+    # -- model ----------------------------------------------------------------------------
+    @property
+    def model_name(self) -> str | None:
+        return self._llm.name if self._llm is not None else (None if not self.use_llm else self.settings.llm)
+
+    def llm(self):
+        """The chat model, or None (and a note) when it cannot be loaded."""
+        if not self.use_llm:
+            return None
+        with self._lock:
+            if self._llm is None and self._llm_error is None:
+                from rag.generation import ModelUnavailable, load_llm
+
+                try:
+                    self._llm = load_llm(self.settings.llm, self.settings)
+                except ModelUnavailable as exc:
+                    self._llm_error = str(exc)
+            return self._llm
+
+    @property
+    def llm_error(self) -> str | None:
+        return self._llm_error
+
+    # -- answering ------------------------------------------------------------------------
+    def answer(self, question: str, history: list[dict[str, str]] | None = None, k: int | None = None,
+               docs: list[str] | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, history, k, docs):
+            if event.kind == "answer":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        k: int | None = None,
+        docs: list[str] | None = None,
+        cancel: threading.Event | None = None,
+        max_new_tokens: int | None = None,
+        dense_threshold: float | None = None,
+    ) -> Iterator[AnswerEvent]:
+        started = time.perf_counter()
+        question = question.strip()
+        k = k or self.settings.k
+        self.retriever.refresh_if_stale()
+        query = resolve(question, history)
+        result = self.retriever.search(query, k, docs=docs)
+        retrieve_s = time.perf_counter() - started
+        passages = result.passages
+        notes = list(result.notes)
+        threshold = dense_threshold if dense_threshold is not None else self._threshold()
+        decision = decide(question if query == question else query, passages, threshold)
+        lang = question_lang(question)
+
+        def finish(text, refused, mode, citations, first=None, tokens=TokenCounts(), model=None) -> AnswerEvent:
+            timings = Timings(retrieve_s, first, time.perf_counter() - started)
+            return AnswerEvent("answer", answer=Answer(question, text, refused, mode, citations, passages, timings,
+                                                       tokens, model, query, decision, notes))
+
+        if not decision.answerable:
+            yield finish(REFUSAL_TEXT[lang], True, "refusal", [])
+            return
+
+        llm = self.llm()
+        if llm is None:
+            if self.use_llm and self._llm_error:
+                notes.append(f"extracted answer (no model): {self._llm_error}")
+            text = extract(question, passages)
+            cited = cite(text, passages)
+            if not cited.citations:
+                yield finish(REFUSAL_TEXT[lang], True, "refusal", [])
+                return
+            yield AnswerEvent("token", cited.text)
+            yield finish(cited.text, False, "extractive", cited.citations)
+            return
+
+        yield AnswerEvent("status", "generating")
+        prompt = build_prompt(question, passages, llm.prompt_tokens, self.settings.prompt_budget, history)
+        generation = llm.stream(
+            prompt.messages,
+            max_new_tokens=max_new_tokens or self.settings.max_new_tokens,
+            cancel=cancel,
+            timeout_s=self.settings.generation_timeout_s,
+        )
+        first_token_s = None
+        try:
+            for piece in generation:
+                if first_token_s is None and piece:
+                    first_token_s = time.perf_counter() - started
+                yield AnswerEvent("token", piece)
+        finally:
+            generation.close()
+        raw = generation.text.strip()
+        stats = generation.stats
+        tokens = TokenCounts(stats.prompt_tokens, stats.completion_tokens) if stats else TokenCounts(prompt.tokens, 0)
+        if stats and stats.stopped_reason in ("timeout", "cancelled"):
+            notes.append(f"generation stopped early ({stats.stopped_reason})")
+        shown = [pp.passage for pp in prompt.passages]
+        if not raw or _MODEL_REFUSAL.search(raw) and len(raw) < 120:
+            yield finish(REFUSAL_TEXT[lang], True, "refusal", [], first_token_s, tokens, llm.name)
+            return
+        cited = cite(raw, shown, [pp.text for pp in prompt.passages])
+        yield finish(cited.text, False, "llm", cited.citations, first_token_s, tokens, llm.name)
+
+    def _threshold(self) -> float:
+        return self.settings.refusal_threshold or DEFAULT_DENSE_THRESHOLD

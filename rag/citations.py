@@ -1,0 +1,130 @@
+"""Citations decided in code: parse [n] markers, drop invalid ones, attribute unmarked
+sentences by overlap, renumber by first use, and quote the best-matching passage sentence.
+
+Why by hand: this is the product's own policy (what counts as support), not something a
+library decides; overlap uses CJK character bigrams / English words (textutil.overlap_units).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.textutil import is_cjk, overlap_units, split_sentences
+from rag.passages import Passage
+
+# [1] [1, 2] [1][2] 【1】 [1-2] ［１］ — what small models actually emit
+_MARKER = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*(?:[,，、;；]|-|–)\s*\d{1,2})*)\s*[\]】］]")
+ATTRIBUTE_MIN_OVERLAP = 0.5  # share of a sentence's units found in the passage to attribute it
+REATTRIBUTE_MAX_OVERLAP = 0.2  # a cited passage this unrelated to its sentence is replaced...
+REATTRIBUTE_MIN_BETTER = 0.5  # ...by one that supports the sentence at least this well
+_STOP_UNITS = frozenset("the a an of to in and or is are be for on with as by it that this at from".split())
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # number as shown in the final answer text (1..)
+    passage: Passage
+    quote: str  # the passage sentence that best supports the citing sentences
+
+
+@dataclass(frozen=True)
+class CitedAnswer:
+    text: str  # answer with markers renumbered to the citations list
+    citations: list[Citation]
+    unsupported: list[str]  # answer sentences no passage supports
+
+
+def _units(text: str) -> set[str]:
+    return {u for u in overlap_units(text) if u not in _STOP_UNITS}
+
+
+def support(sentence: str, passage_text: str) -> float:
+    """Share of the sentence's content units that occur in the passage (0..1)."""
+    units = _units(sentence)
+    if not units:
+        return 0.0
+    return len(units & _units(passage_text)) / len(units)
+
+
+def _expand(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*[,，、;；]\s*", group):
+        if re.search(r"[-–]", part):
+            lo, hi = (int(x) for x in re.split(r"\s*[-–]\s*", part)[:2])
+            out.extend(range(lo, hi + 1) if 0 < hi - lo < 10 else [lo, hi])
+        elif part.strip():
+            out.append(int(part))
+    return out
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"[ \t]*" + _MARKER.pattern, "", text)
+
+
+def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -> CitedAnswer:
+    """``passages`` are numbered 1..n as in the prompt; ``texts`` the text the model saw
+    (possibly trimmed; defaults to each passage body)."""
+    texts = texts or [p.body for p in passages]
+    # A marker group followed by a space ends a sentence ("…providers.[1] That…"), which the
+    # plain sentence splitter cannot see because "]" follows the period.
+    answer = re.sub(r"((?:" + _MARKER.pattern + r")+)[ \t]+", lambda m: m.group(1) + "\n", answer)
+    sentences = split_sentences(answer) if answer.strip() else []
+    order: list[int] = []  # prompt numbers in order of first citation
+    rendered: list[str] = []
+    cited_by: dict[int, list[str]] = {}
+    unsupported: list[str] = []
+    for sentence in sentences:
+        claim = strip_markers(sentence).strip()
+        if not claim or re.fullmatch(r"[\W_]+", claim):
+            continue
+        numbers = [n for m in _MARKER.finditer(sentence) for n in _expand(m.group(1))]
+        valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(passages)))
+        scores = [support(claim, t) for t in texts]
+        best = max(range(len(texts)), key=lambda i: scores[i]) if texts else None
+        if valid and best is not None:
+            # A marker pointing at an unrelated passage while another clearly supports the
+            # sentence is the 0.5B model miscounting: fix it rather than mislead the reader.
+            if max(scores[n - 1] for n in valid) < REATTRIBUTE_MAX_OVERLAP and scores[best] >= REATTRIBUTE_MIN_BETTER:
+                valid = [best + 1]
+        elif best is not None and scores[best] >= ATTRIBUTE_MIN_OVERLAP:
+            valid = [best + 1]
+        if not valid:
+            unsupported.append(claim)
+        for n in valid:
+            if n not in order:
+                order.append(n)
+            cited_by.setdefault(n, []).append(claim)
+        marks = "".join(f"[{order.index(n) + 1}]" for n in valid)
+        rendered.append(_attach(claim, marks))
+    citations = [
+        Citation(i + 1, passages[n - 1], best_quote(" ".join(cited_by[n]), texts[n - 1])) for i, n in enumerate(order)
+    ]
+    return CitedAnswer(_join(rendered), citations, unsupported)
+
+
+def _attach(claim: str, marks: str) -> str:
+    """Markers go after the sentence's end punctuation, as in footnoted text ("…30 days.[1]")."""
+    return claim + marks
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        if out and not (is_cjk(out[-1]) or is_cjk(part[0]) or out[-1] == "]" and is_cjk(part[0])):
+            out += " "
+        out += part
+    return out
+
+
+def best_quote(claim: str, passage_text: str) -> str:
+    """The passage sentence sharing most with the claim (ties: the earlier sentence)."""
+    sentences = split_sentences(passage_text) or [passage_text.strip()]
+    claim_units = _units(claim)
+    if not claim_units:
+        return sentences[0]
+
+    def score(sentence: str) -> float:
+        units = _units(sentence)
+        return len(units & claim_units) / (len(claim_units) ** 0.5 * max(1, len(units)) ** 0.5) if units else 0.0
+
+    return max(sentences, key=score)

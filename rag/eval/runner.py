@@ -1,0 +1,115 @@
+"""`docqa eval`: ingest a document folder (incrementally), ask every question, score it.
+
+General on purpose: documents are matched by their path relative to ``--docs``, so any
+question set in the ../shared/eval format works unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ingest.settings import Settings
+from rag.eval.metrics import (
+    Question,
+    QuestionRecord,
+    RetrievedItem,
+    Timings,
+    load_questions,
+    record_to_dict,
+    score_question,
+    summarize,
+)
+from rag.passages import Passage
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    k: int = 5
+    retrieval_only: bool = False
+    limit: int | None = None
+    mode: str = "hybrid"  # hybrid | dense | lexical
+    fusion: str = "minmax"
+    dense_weight: float | None = None
+    no_llm: bool = False
+
+
+def default_eval_index(docs: Path, settings: Settings) -> Path:
+    """An index per document folder and chunk size, beside the main index, so evaluation
+    never mixes its documents into the user's library."""
+    key = hashlib.sha256(f"{os.path.abspath(docs)}|{settings.chunk_tokens}|{settings.embed_model}".encode()).hexdigest()[:10]
+    return Path(settings.index_dir).parent / "eval-index" / f"{Path(docs).resolve().name}-{key}"
+
+
+def to_item(passage: Passage, docs: Path) -> RetrievedItem:
+    rel = os.path.relpath(passage.doc_path, os.path.abspath(docs)).replace(os.sep, "/")
+    return RetrievedItem(
+        doc=rel, page_start=passage.page_start, page_end=passage.page_end, section=passage.section,
+        sheet=passage.sheet, row_start=passage.row_start, row_end=passage.row_end, text=passage.body,
+    )
+
+
+def run_eval(
+    questions_path: Path,
+    docs: Path,
+    settings: Settings,
+    options: EvalOptions,
+    on_record: Callable[[int, int, QuestionRecord], None] | None = None,
+) -> tuple[dict, list[QuestionRecord], dict]:
+    """Returns (summary, records, run info)."""
+    from ingest.pipeline import ingest
+    from rag.retrieval import Retriever
+
+    questions = load_questions(questions_path)
+    if options.limit:
+        questions = questions[: options.limit]
+    started = time.perf_counter()
+    report = ingest([docs], settings)
+    info = {
+        "questions": str(questions_path), "docs": str(docs), "index": str(settings.index_dir),
+        "ingest": report.totals, "ingest_seconds": round(report.seconds, 1), "semantic": report.semantic,
+        "embed_model": settings.embed_model, "chunk_tokens": settings.chunk_tokens, "k": options.k,
+        "mode": options.mode, "fusion": options.fusion,
+        "dense_weight": settings.dense_weight if options.dense_weight is None else options.dense_weight,
+    }
+    retriever = Retriever(settings)
+    answerer = None
+    if not options.retrieval_only:
+        from rag.answer import Answerer
+
+        answerer = Answerer(settings, retriever=retriever, use_llm=not options.no_llm)
+        info["llm"] = answerer.model_name
+    records: list[QuestionRecord] = []
+    for i, q in enumerate(questions, 1):
+        records.append(_one(q, docs, retriever, answerer, options))
+        if on_record:
+            on_record(i, len(questions), records[-1])
+    info["seconds"] = round(time.perf_counter() - started, 1)
+    return summarize(records), records, info
+
+
+def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions) -> QuestionRecord:
+    if answerer is None:
+        result = retriever.search(
+            q.question, options.k, fusion=options.fusion, dense_weight=options.dense_weight, mode=options.mode
+        )
+        ranked = [to_item(p, docs) for p in result.passages]
+        return score_question(q, ranked, timings=Timings(retrieve_s=result.seconds))
+    answer = answerer.answer(q.question, k=options.k)
+    ranked = [to_item(p, docs) for p in answer.passages]
+    cited = [to_item(c.passage, docs) for c in answer.citations]
+    t = answer.timings
+    return score_question(
+        q, ranked, answer=answer.text, refused=answer.refused, cited=cited,
+        timings=Timings(t.retrieve_s, t.first_token_s, t.total_s, answer.tokens.prompt, answer.tokens.completion),
+    )
+
+
+def write_records(path: Path, records: list[QuestionRecord]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(record_to_dict(r), ensure_ascii=False, default=str) + "\n")

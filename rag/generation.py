@@ -1,0 +1,391 @@
+"""The chat model on CPU: loaded once per process, streamed token by token, stoppable.
+
+    llm = load_llm(settings.llm, settings)           # cached: the same object for the same source+dtype
+    gen = llm.stream(messages, max_new_tokens=200, cancel=event, timeout_s=60)
+    for piece in gen:                                # text pieces as they are decoded
+        ...
+    gen.stats                                        # GenerationStats once the stream has ended
+
+Generation runs in a background thread (``model.generate`` with a ``TextIteratorStreamer``); a
+``StoppingCriteria`` checks the cancel event and the time bound after every token, so a client that
+disconnects or a request that runs out of time frees the CPU within one decode step (the prompt
+prefill itself, ~3-4 s for 1,200 tokens here, cannot be interrupted). Only one generation runs at a
+time per model: on 2 cores two concurrent decodes just halve each other's speed.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ingest.settings import Settings
+from rag.llm_loading import (
+    DEFAULT_LLM,
+    ModelSource,
+    ModelUnavailable,
+    choose_dtype,
+    load_weights,
+    resolve_source,
+)
+
+__all__ = [
+    "DEFAULT_LLM",
+    "DEFAULT_DECODING",
+    "Decoding",
+    "Generation",
+    "GenerationStats",
+    "LLM",
+    "ModelUnavailable",
+    "load_llm",
+]
+
+log = logging.getLogger(__name__)
+
+StopReason = Literal["eos", "max_tokens", "timeout", "cancelled"]
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """Decoding settings. The default was chosen by measurement on the real 0.5B model
+    (bench/results/generation.md "decoding"): plain greedy loops ("根据第十三条…" repeated)."""
+
+    do_sample: bool = False
+    repetition_penalty: float = 1.1
+    no_repeat_ngram_size: int = 0
+    temperature: float = 0.7
+    top_p: float = 0.8
+    top_k: int = 20
+    seed: int | None = None  # sampling only: fixes the draw for reproducible answers
+
+
+DEFAULT_DECODING = Decoding()
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_s: float | None  # from the stream() call to the first generated token; None if none
+    total_s: float
+    stopped_reason: StopReason
+
+    @property
+    def decode_tokens_per_s(self) -> float | None:
+        """Tokens after the first, per second after the first (the prefill is in first_token_s)."""
+        if self.first_token_s is None or self.completion_tokens < 2:
+            return None
+        span = self.total_s - self.first_token_s
+        return (self.completion_tokens - 1) / span if span > 0 else None
+
+
+class _Stopper:
+    """StoppingCriteria: stop on the cancel event or past the deadline, remembering which."""
+
+    def __init__(self, cancel: threading.Event, deadline: float | None) -> None:
+        self.cancel = cancel
+        self.deadline = deadline
+        self.reason: StopReason | None = None
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        if self.cancel.is_set():
+            self.reason = "cancelled"
+        elif self.deadline is not None and time.monotonic() >= self.deadline:
+            self.reason = "timeout"
+        return torch.full((input_ids.shape[0],), self.reason is not None, dtype=torch.bool)
+
+
+def _streamer_class() -> type:
+    from transformers import TextIteratorStreamer
+
+    class _TimedStreamer(TextIteratorStreamer):
+        """Records when the first generated token arrives: text can lag a token or two behind
+        (the streamer waits for whole words), the stats should not."""
+
+        first_token_at: float | None = None
+        ended = False
+
+        def put(self, value: Any) -> None:
+            if not self.next_tokens_are_prompt and self.first_token_at is None:
+                self.first_token_at = time.monotonic()
+            super().put(value)
+
+        def end(self) -> None:
+            if not self.ended:
+                self.ended = True
+                super().end()
+
+    return _TimedStreamer
+
+
+class Generation(Iterator[str]):
+    """An answer being generated: iterate for text pieces; ``text`` and ``stats`` once it ends.
+
+    Closing it (or dropping it) before the end cancels the generation, so an abandoned stream does
+    not keep the CPU busy.
+    """
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self._pieces: Iterator[str] = iter(())
+        self._cancel = cancel
+        self._parts: list[str] = []
+        self.stats: GenerationStats | None = None
+
+    def __next__(self) -> str:
+        piece = next(self._pieces)
+        self._parts.append(piece)
+        return piece
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        self._cancel.set()
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
+    def __del__(self) -> None:
+        try:
+            self._cancel.set()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser
+            pass
+
+
+class LLM:
+    """A loaded chat model and its tokenizer. Build with ``load_llm``; thread-safe."""
+
+    def __init__(self, tokenizer: Any, model: Any, *, name: str, source: ModelSource | None = None,
+                 decoding: Decoding = DEFAULT_DECODING) -> None:
+        self.tokenizer = tokenizer
+        self.model = model
+        self.name = name
+        self.source = source
+        self.decoding = decoding
+        self.dtype = str(getattr(model, "dtype", "")).replace("torch.", "")
+        self.stop_token_ids = _stop_token_ids(tokenizer, model)
+        self._lock = threading.Lock()  # one generation / forward pass at a time
+
+    # ---------------------------------------------------------------- tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def prompt_ids(self, messages: list[dict[str, str]], *, assistant_prefix: str = "") -> list[int]:
+        """The model's own chat template with the assistant header appended (and, when given, the
+        start of the assistant's reply)."""
+        ids = list(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=False))
+        if assistant_prefix:
+            ids += self.tokenizer(assistant_prefix, add_special_tokens=False)["input_ids"]
+        return ids
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        return len(self.prompt_ids(messages))
+
+    # ---------------------------------------------------------------- generation
+
+    def stream(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_new_tokens: int,
+        cancel: threading.Event | None = None,
+        timeout_s: float | None = None,
+        decoding: Decoding | None = None,
+    ) -> Generation:
+        """Generate a reply to ``messages``; iterate the result for text as it is produced.
+
+        Stops at the end-of-turn token, after ``max_new_tokens``, when ``cancel`` is set, or
+        ``timeout_s`` after this call (the wait for another generation to finish counts).
+        """
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+        started = time.monotonic()
+        cancel = cancel or threading.Event()
+        prompt = self.prompt_ids(messages)
+        generation = Generation(cancel)
+        # A generator: nothing runs until the caller starts iterating.
+        generation._pieces = self._run(generation, prompt, max_new_tokens, cancel, timeout_s,
+                                       decoding or self.decoding, started)
+        return generation
+
+    def generate(self, messages: list[dict[str, str]], **kwargs: Any) -> tuple[str, GenerationStats]:
+        """The whole reply at once (same arguments as ``stream``)."""
+        gen = self.stream(messages, **kwargs)
+        for _ in gen:
+            pass
+        assert gen.stats is not None
+        return gen.text, gen.stats
+
+    def _run(self, generation: Generation, prompt: list[int], max_new_tokens: int,
+             cancel: threading.Event, timeout_s: float | None, decoding: Decoding,
+             started: float) -> Iterator[str]:
+        import torch
+
+        deadline = started + timeout_s if timeout_s is not None else None
+        stopper = _Stopper(cancel, deadline)
+        streamer = _streamer_class()(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with self._lock, torch.inference_mode():
+                    if stopper(torch.zeros((1, 1)), None).item():  # cancelled/timed out while queued
+                        return
+                    if decoding.do_sample and decoding.seed is not None:
+                        torch.manual_seed(decoding.seed)
+                    outcome["ids"] = self.model.generate(
+                        input_ids=torch.tensor([prompt], dtype=torch.long),
+                        attention_mask=torch.ones((1, len(prompt)), dtype=torch.long),
+                        generation_config=self._generation_config(decoding, max_new_tokens),
+                        stopping_criteria=_criteria_list(stopper),
+                        streamer=streamer,
+                    )
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer's thread
+                outcome["error"] = exc
+            finally:
+                streamer.end()
+
+        worker = threading.Thread(target=work, name="docqa-generate", daemon=True)
+        worker.start()
+        try:
+            for piece in streamer:
+                if piece:
+                    yield piece
+        finally:
+            if worker.is_alive() and not streamer.ended:
+                cancel.set()  # the consumer left early: stop the decode loop
+            worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        generated = outcome["ids"][0, len(prompt):].tolist() if "ids" in outcome else []
+        if stopper.reason is not None:
+            reason: StopReason = stopper.reason
+        elif generated and generated[-1] in self.stop_token_ids:
+            reason = "eos"
+        else:
+            reason = "max_tokens"
+        first = streamer.first_token_at
+        generation.stats = GenerationStats(
+            prompt_tokens=len(prompt),
+            completion_tokens=len(generated),
+            first_token_s=None if first is None else first - started,
+            total_s=time.monotonic() - started,
+            stopped_reason=reason,
+        )
+
+    def _generation_config(self, decoding: Decoding, max_new_tokens: int) -> Any:
+        from transformers import GenerationConfig
+
+        pad = self.tokenizer.pad_token_id
+        config: dict[str, Any] = dict(
+            max_new_tokens=max_new_tokens,
+            eos_token_id=sorted(self.stop_token_ids),
+            pad_token_id=pad if pad is not None else sorted(self.stop_token_ids)[0],
+            do_sample=decoding.do_sample,
+            repetition_penalty=decoding.repetition_penalty,
+            no_repeat_ngram_size=decoding.no_repeat_ngram_size,
+        )
+        if decoding.do_sample:
+            config.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=decoding.top_k)
+        else:
+            # Explicit neutral values: the checkpoint's generation_config (Qwen ships sampling
+            # defaults) must not leak in and trigger "ignored flag" warnings on every call.
+            config.update(temperature=1.0, top_p=1.0, top_k=50)
+        return GenerationConfig(**config)
+
+    # ---------------------------------------------------------------- scoring
+
+    def next_token_scores(self, messages: list[dict[str, str]], candidates: list[str], *,
+                          assistant_prefix: str = "") -> dict[str, float]:
+        """Log-probability of each candidate's first token as the assistant's next token (one forward
+        pass). Candidates sharing a first token get the same score, so pick label words that differ
+        in their first token (check with ``first_token``)."""
+        import torch
+
+        if not candidates:
+            return {}
+        prompt = self.prompt_ids(messages, assistant_prefix=assistant_prefix)
+        with self._lock, torch.inference_mode():
+            logits = self.model(input_ids=torch.tensor([prompt], dtype=torch.long)).logits[0, -1]
+            logprobs = torch.log_softmax(logits.float(), dim=-1)
+        return {c: float(logprobs[self.first_token(c)]) for c in candidates}
+
+    def first_token(self, text: str) -> int:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise ValueError(f"candidate {text!r} has no tokens")
+        return int(ids[0])
+
+
+def _criteria_list(stopper: _Stopper) -> Any:
+    from transformers import StoppingCriteriaList
+
+    return StoppingCriteriaList([stopper])
+
+
+def _stop_token_ids(tokenizer: Any, model: Any) -> frozenset[int]:
+    """End-of-turn ids: the checkpoint's eos id(s), the tokenizer's eos, and Qwen's ChatML markers
+    where the vocabulary has them (a GGUF-derived config sometimes names only one of them)."""
+    ids: set[int] = set()
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif configured:
+        ids.update(int(i) for i in configured)
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    vocab = tokenizer.get_vocab()
+    for marker in ("<|im_end|>", "<|endoftext|>"):
+        if marker in vocab:
+            ids.add(int(vocab[marker]))
+    if not ids:
+        raise ModelUnavailable("the model defines no end-of-sequence token; cannot bound its replies")
+    return frozenset(ids)
+
+
+# ---------------------------------------------------------------- loading, once per process
+
+_CACHE: dict[tuple[str, str], LLM] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_llm(source: str | None, settings: Settings, *, dtype: str | None = None) -> LLM:
+    """The chat model for ``source`` (hub id, directory, .gguf file or ``modelscope:<id>``), loaded
+    once per process and shared. Raises ``ModelUnavailable`` with a user-facing message when the
+    weights are not here and cannot be fetched.
+
+    ``dtype``: auto | bf16 | fp32; default ``settings.llm_dtype`` when Settings has it, else auto.
+    """
+    import torch
+
+    source = source or settings.llm or DEFAULT_LLM
+    torch_dtype = choose_dtype(dtype or getattr(settings, "llm_dtype", "auto"))
+    key = (source, str(torch_dtype))
+    with _CACHE_LOCK:  # held while loading: a second caller waits for the first load, not a copy
+        cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        torch.set_num_threads(max(1, settings.threads))
+        src = resolve_source(source, settings)
+        started = time.monotonic()
+        tokenizer, model = load_weights(src, torch_dtype)
+        log.info("loaded %s (%s) in %.1f s", source, torch_dtype, time.monotonic() - started)
+        llm = LLM(tokenizer, model, name=source, source=src)
+        _CACHE[key] = llm
+        return llm
+
+
+def clear_llm_cache() -> None:
+    """Forget loaded models (tests; switching models in a long-lived process)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+

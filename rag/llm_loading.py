@@ -1,0 +1,251 @@
+"""Find and load the chat model's weights: a hub id, a local directory, a ``.gguf`` file or
+``modelscope:<id>``; local copies first, the network only when it is allowed and reachable.
+
+Every way of not finding usable weights ends in one ``ModelUnavailable`` whose message says what
+was looked for and what to do, so the CLI, the page and the API can show it as is (and fall back to
+extracted answers) instead of a traceback.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from ingest.models import resolve_model
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LLM = "Qwen/Qwen2.5-0.5B-Instruct"
+
+# Only what from_pretrained needs: skips the .bin/.onnx/.gguf duplicates some repos also carry.
+HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.jinja", "*.model", "*.tiktoken"]
+
+WHAT_TO_DO = (
+    "run `docqa download` on a connected machine and copy the folder here, then set "
+    "DOCQA_MODELS=<folder>; or set DOCQA_LLM to a local model directory or .gguf file"
+)
+
+HUB_PROBE_TIMEOUT_S = 2.0
+
+
+class ModelUnavailable(RuntimeError):
+    """The model cannot be loaded; the message is meant for the user, whole."""
+
+
+Dtype = Literal["auto", "bf16", "fp32"]
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the weights will come from once resolved."""
+
+    kind: Literal["dir", "gguf", "hub"]
+    location: str  # a directory, a .gguf path, or a hub id (kind == "hub": not cached locally)
+    requested: str  # what the user asked for, for messages and the UI
+
+
+# ---------------------------------------------------------------- dtype
+
+
+def cpu_supports_bf16(cpuinfo: str | None = None) -> bool:
+    """True when the CPU has native bf16 arithmetic (AVX512-BF16 or AMX); without it torch
+    emulates bf16 and is slower than fp32."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            return False
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[-1].split())
+            break
+    return bool(flags & {"avx512_bf16", "amx_bf16", "amx_tile"})
+
+
+def choose_dtype(requested: str = "auto") -> "Any":
+    """``auto`` -> bf16 where the CPU computes it natively, else fp32 (measured in
+    bench/results/generation.md: on an AVX512-BF16 CPU bf16 halves the memory and is faster)."""
+    import torch
+
+    requested = (requested or "auto").lower()
+    if requested in ("bf16", "bfloat16"):
+        return torch.bfloat16
+    if requested in ("fp32", "float32"):
+        return torch.float32
+    if requested != "auto":
+        raise ValueError(f"dtype {requested!r} is not one of: auto, bf16, fp32")
+    return torch.bfloat16 if cpu_supports_bf16() else torch.float32
+
+
+# ---------------------------------------------------------------- resolving
+
+
+def hub_offline() -> bool:
+    """Read at call time: huggingface_hub snapshots HF_HUB_OFFLINE at import, too early for a
+    process (or a test) that sets it later."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().upper() in ("1", "ON", "YES", "TRUE"):
+            return True
+    return False
+
+
+def hub_reachable(timeout_s: float = HUB_PROBE_TIMEOUT_S) -> bool:
+    """A TCP connect to the hub endpoint, bounded by ``timeout_s`` in total (DNS included: the
+    lookup runs in a daemon thread so a resolver that hangs cannot hold the caller)."""
+    if hub_offline():
+        return False
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    parsed = urlparse(endpoint)
+    host = parsed.hostname or "huggingface.co"
+    port = parsed.port or (443 if parsed.scheme != "http" else 80)
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout_s):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=probe, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    return bool(result and result[0])
+
+
+def _looks_like_path(source: str) -> bool:
+    # A hub id is "org/name" or "name"; anything else a user types is a path.
+    return (
+        source.startswith(("/", ".", "~"))
+        or source.lower().endswith(".gguf")
+        or source.count("/") > 1
+        or os.sep != "/" and os.sep in source
+    )
+
+
+def _local_source(path: Path, requested: str) -> ModelSource:
+    if path.is_file():
+        if path.suffix.lower() == ".gguf":
+            return ModelSource("gguf", str(path), requested)
+        raise ModelUnavailable(f"{path} is a file but not a .gguf model file. {_advice()}")
+    if (path / "config.json").is_file():
+        return ModelSource("dir", str(path), requested)
+    ggufs = sorted(path.glob("*.gguf"))
+    if ggufs:
+        return ModelSource("gguf", str(ggufs[0]), requested)
+    raise ModelUnavailable(
+        f"{path} holds no model (no config.json and no .gguf file). {_advice()}"
+    )
+
+
+def _advice() -> str:
+    return "To fix: " + WHAT_TO_DO + "."
+
+
+def _hub_cache_dir(repo_id: str) -> str | None:
+    """The cached snapshot directory of ``repo_id`` when it is complete enough to load."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        folder = snapshot_download(repo_id, local_files_only=True, allow_patterns=HUB_PATTERNS)
+    except Exception:  # noqa: BLE001 - any failure here just means "not cached"
+        return None
+    return folder if (Path(folder) / "config.json").is_file() else None
+
+
+def _modelscope_dir(model_id: str, settings: Settings) -> str:
+    try:
+        from modelscope import snapshot_download  # type: ignore[import-not-found]
+    except ImportError:
+        raise ModelUnavailable(
+            f"modelscope:{model_id} needs the optional ModelScope client: `pip install modelscope`; "
+            f"or {WHAT_TO_DO}."
+        ) from None
+    try:
+        return str(snapshot_download(model_id))
+    except Exception as exc:  # noqa: BLE001 - the client's errors vary by version; all mean "not here"
+        raise ModelUnavailable(
+            f"could not get modelscope:{model_id} from ModelScope's cache or hub ({exc}). {_advice()}"
+        ) from None
+
+
+def resolve_source(source: str, settings: Settings) -> ModelSource:
+    """Turn what the user asked for into a local directory/file, or a hub id to download.
+
+    Order: an existing path; ``settings.models_dir`` (``resolve_model``: the ``docqa download --to``
+    layout); the Hugging Face cache; then, for a hub id, the hub itself when allowed and reachable.
+    """
+    source = (source or DEFAULT_LLM).strip()
+    local = resolve_model(source, settings.models_dir)
+    if Path(local).expanduser().exists():
+        return _local_source(Path(local).expanduser(), source)
+    if source.startswith("modelscope:"):
+        return _local_source(Path(_modelscope_dir(source.split(":", 1)[1], settings)), source)
+    if _looks_like_path(source):
+        raise ModelUnavailable(f"model path {source} does not exist. {_advice()}")
+    cached = _hub_cache_dir(source)
+    if cached:
+        return ModelSource("dir", cached, source)
+    looked = f"{settings.models_dir}/{source.split('/')[-1]} and the Hugging Face cache"
+    if hub_offline():
+        raise ModelUnavailable(
+            f"model {source} is not on this machine (looked in {looked}) and HF_HUB_OFFLINE is set. {_advice()}"
+        )
+    if not hub_reachable():
+        raise ModelUnavailable(
+            f"model {source} is not on this machine (looked in {looked}) and the model hub cannot be "
+            f"reached. {_advice()}"
+        )
+    return ModelSource("hub", source, source)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def download_hub_snapshot(repo_id: str) -> str:
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(repo_id, allow_patterns=HUB_PATTERNS)
+    except Exception as exc:  # noqa: BLE001 - network/auth/not-found all end the same way for a user
+        raise ModelUnavailable(f"could not download {repo_id} ({type(exc).__name__}: {exc}). {_advice()}") from None
+
+
+def load_weights(src: ModelSource, dtype: "Any") -> tuple[Any, Any]:
+    """(tokenizer, model) on CPU in ``dtype``, eval mode. Loads straight into ``dtype`` so a bf16
+    checkpoint never passes through an fp32 copy (peak RSS)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    location = download_hub_snapshot(src.location) if src.kind == "hub" else src.location
+    kwargs: dict[str, Any] = {"local_files_only": True}
+    try:
+        if src.kind == "gguf":
+            # transformers dequantises GGUF tensors on load (~45 s, ~3 GB peak for Qwen 0.5B Q4_K_M);
+            # the tokenizer and chat template come from the GGUF metadata.
+            folder, name = os.path.split(os.path.abspath(location))
+            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=dtype, **kwargs)
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, **kwargs)
+    except ModelUnavailable:
+        raise
+    except ImportError as exc:
+        raise ModelUnavailable(f"cannot load {src.requested}: {exc}") from None
+    except (OSError, ValueError) as exc:
+        hint = " (`pip install accelerate` is needed to load .gguf files)" if "accelerate" in str(exc) else ""
+        raise ModelUnavailable(f"cannot load {src.requested} from {location}: {exc}{hint}. {_advice()}") from None
+    model.eval()
+    if getattr(tokenizer, "chat_template", None) is None:
+        raise ModelUnavailable(
+            f"{src.requested} has no chat template; docqa needs an instruct/chat model "
+            "(e.g. Qwen/Qwen2.5-0.5B-Instruct)."
+        )
+    return tokenizer, model
