@@ -261,7 +261,14 @@ class _Batch:
         self.emit(ProgressEvent("start", total=len(files)))
         for i, path in enumerate(files, 1):
             self.emit(ProgressEvent("file", path=str(path), index=i, total=len(files)))
-            report = self._one(path, i, len(files))
+            try:
+                report = self._one(path, i, len(files))
+            except (IngestFatal, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the batch
+                # The document's transaction rolled back, so the index still holds its old state.
+                log.exception("indexing %s failed", path)
+                report = FileReport(str(path), "failed", f"internal error while indexing: {type(exc).__name__}: {exc}")
             reports.append(report)
             self.emit(ProgressEvent("file_done", path=str(path), index=i, total=len(files), report=report))
         if prune:
@@ -316,7 +323,8 @@ class _Batch:
         t0 = time.perf_counter()
         embedder = self.embedder()
         count = embedder.count_tokens if embedder is not None else estimate_tokens
-        chunks = chunk_document(parsed, digest, count, self.chunker)
+        # ids derive from the path and the content: two copies of one file stay distinct chunks
+        chunks = chunk_document(parsed, f"{key}\x1f{digest}", count, self.chunker)
         lexical = [" ".join(tokenize(c.text)) for c in chunks]
         self.timings["chunk"] += time.perf_counter() - t0
 

@@ -167,7 +167,12 @@ class Answerer:
             return
 
         llm = self.llm()
-        if llm is None:
+        prompt = None
+        if llm is not None:
+            prompt = build_prompt(question, passages, llm.prompt_tokens, self.settings.prompt_budget, history)
+            if not prompt.passages:
+                notes.append("the prompt budget is too small for any passage; answering with extracted sentences")
+        if llm is None or prompt is None or not prompt.passages:
             if self.use_llm and self._llm_error:
                 notes.append(f"extracted answer (no model): {self._llm_error}")
             text = extract(question, passages)
@@ -180,7 +185,6 @@ class Answerer:
             return
 
         yield AnswerEvent("status", "generating")
-        prompt = build_prompt(question, passages, llm.prompt_tokens, self.settings.prompt_budget, history)
         generation = llm.stream(
             prompt.messages,
             max_new_tokens=max_new_tokens or self.settings.max_new_tokens,

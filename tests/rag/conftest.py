@@ -1,0 +1,20 @@
+"""An index of the fixture documents built once per session with the tiny embedder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest
+from ingest.settings import Settings
+from tests.fixture_docs import write_corpus
+
+
+@pytest.fixture(scope="session")
+def rag_settings(tmp_path_factory: pytest.TempPathFactory, tiny_embedder_dir: Path, tiny_qwen_dir: Path) -> Settings:
+    root = tmp_path_factory.mktemp("rag")
+    files = write_corpus(root / "docs")
+    settings = Settings(index_dir=root / "index", models_dir=root / "models", embed_model=str(tiny_embedder_dir),
+                        llm=str(tiny_qwen_dir), chunk_tokens=120, chunk_overlap_tokens=20, max_new_tokens=16)
+    ingest([files["txt"].parent], settings)
+    return settings

@@ -1,0 +1,71 @@
+import threading
+
+import pytest
+
+from rag.answer import Answerer
+from rag.generation import clear_llm_cache
+
+
+@pytest.fixture(scope="module")
+def answerer(rag_settings):
+    return Answerer(rag_settings)
+
+
+def test_streams_tokens_then_one_checked_answer(answerer):
+    events = list(answerer.stream("How many days of annual leave do employees receive?", dense_threshold=-1.0))
+    kinds = [e.kind for e in events]
+    assert kinds[-1] == "answer" and kinds.count("answer") == 1
+    assert "token" in kinds and kinds.index("token") < kinds.index("answer")
+    answer = events[-1].answer
+    streamed = "".join(e.text for e in events if e.kind == "token")
+    assert answer.mode in ("llm", "refusal")  # the tiny model writes random text
+    assert answer.tokens.prompt > 0 and 0 < answer.tokens.completion <= 16
+    assert answer.timings.first_token_s is not None and answer.timings.total_s >= answer.timings.first_token_s
+    assert streamed  # pieces arrived before the final answer (the random model may emit only whitespace)
+    # whatever it wrote, citations only point at passages the model was given
+    for c in answer.citations:
+        assert c.passage in answer.passages and c.quote in c.passage.body
+
+
+def test_refusal_is_decided_before_any_model_call(rag_settings, monkeypatch):
+    answerer = Answerer(rag_settings)
+    monkeypatch.setattr(answerer, "llm", lambda: pytest.fail("the model must not be called"))
+    answer = next(e.answer for e in answerer.stream("What is the boiling point of mercury?", dense_threshold=2.0)
+                  if e.kind == "answer")
+    assert answer.refused and answer.mode == "refusal" and answer.citations == []
+    assert answer.text == "The documents do not say."
+    assert answer.passages  # closest passages are offered
+
+
+def test_no_llm_answers_with_cited_extracted_sentences(rag_settings):
+    answer = Answerer(rag_settings, use_llm=False).answer("How many days of annual leave do employees receive?")
+    assert answer.mode == "extractive" and not answer.refused
+    assert "25 days" in answer.text and answer.text.endswith("[1]") or "[1]" in answer.text
+    assert answer.citations[0].passage.doc_name == "leave.txt"
+    assert answer.citations[0].quote in answer.citations[0].passage.body
+    data = answer.to_json()
+    assert set(data) >= {"answer", "refused", "citations", "passages", "timings", "tokens", "model"}
+    assert set(data["citations"][0]) == {"n", "doc", "page_start", "page_end", "section", "sheet", "row_start", "row_end", "quote"}
+
+
+def test_missing_model_falls_back_to_extracted_answers_with_a_note(rag_settings, tmp_path):
+    clear_llm_cache()
+    answerer = Answerer(rag_settings.replace(llm=str(tmp_path / "no-such-model")))
+    answer = answerer.answer("How many days of annual leave do employees receive?")
+    assert answer.mode == "extractive"
+    assert any("docqa download" in n for n in answer.notes)
+
+
+def test_cancel_stops_generation(answerer):
+    cancel = threading.Event()
+    cancel.set()
+    events = list(answerer.stream("How many days of annual leave?", cancel=cancel, dense_threshold=-1.0, max_new_tokens=200))
+    answer = events[-1].answer
+    assert answer.tokens.completion <= 2
+
+
+def test_followup_uses_previous_question_for_retrieval(answerer):
+    history = [{"role": "user", "content": "What is the mileage rate per mile for a car?"}, {"role": "assistant", "content": "0.62 [1]"}]
+    answer = answerer.answer("and for a motorbike?", history=history)
+    assert "mileage" in answer.search_query
+    assert answer.passages[0].doc_name == "rates.xlsx"

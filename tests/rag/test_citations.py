@@ -1,0 +1,55 @@
+from rag.citations import best_quote, cite, strip_markers
+from rag.passages import Passage
+
+
+def P(i, body):
+    return Passage(i, str(i), f"/docs/f{i}.pdf", None, body, body, "paragraph", 0, page_start=i, page_end=i)
+
+
+PASSAGES = [
+    P(1, "Employees may claim travel expenses within 30 days. Receipts are required for items over USD 25."),
+    P(2, "The mileage rate is USD 0.62 per mile. Airport parking is paid up to USD 25 a day."),
+    P(3, "年假天数按工龄计算：满1年不满10年的，年假5天；满10年不满20年的，年假10天。"),
+]
+
+
+def test_markers_parsed_renumbered_and_quoted():
+    out = cite("The mileage rate is USD 0.62 per mile [2]. Claims are due within 30 days [1].", PASSAGES)
+    assert out.text == "The mileage rate is USD 0.62 per mile.[1] Claims are due within 30 days.[2]"
+    assert [(c.n, c.passage.rowid) for c in out.citations] == [(1, 2), (2, 1)]
+    assert out.citations[0].quote == "The mileage rate is USD 0.62 per mile."
+    assert out.citations[1].quote == "Employees may claim travel expenses within 30 days."
+
+
+def test_invalid_numbers_dropped_and_unmarked_sentence_attributed():
+    out = cite("Airport parking is paid up to USD 25 a day [9].", PASSAGES)
+    assert out.text == "Airport parking is paid up to USD 25 a day.[1]"
+    assert out.citations[0].passage.rowid == 2
+
+
+def test_marker_on_unrelated_passage_is_corrected():
+    out = cite("The mileage rate is USD 0.62 per mile [3].", PASSAGES)
+    assert [c.passage.rowid for c in out.citations] == [2]
+
+
+def test_unsupported_sentence_is_left_uncited():
+    out = cite("Bonuses are paid every December.", PASSAGES)
+    assert out.citations == [] and out.unsupported == ["Bonuses are paid every December."]
+
+
+def test_chinese_brackets_and_several_numbers():
+    out = cite("工作满10年不满20年的员工年假10天【3】。出差费用30天内报销[1,3]。", PASSAGES)
+    assert [c.passage.rowid for c in out.citations] == [3, 1]
+    assert out.text.startswith("工作满10年不满20年的员工年假10天。[1]")
+    assert "满10年不满20年的，年假10天" in out.citations[0].quote
+
+
+def test_every_quote_is_text_of_its_passage():
+    out = cite("Receipts are required over USD 25 [1]. Parking up to USD 25 a day [2]. 年假5天[3]。", PASSAGES)
+    for c in out.citations:
+        assert c.quote in c.passage.body
+
+
+def test_strip_markers_and_best_quote():
+    assert strip_markers("Within 30 days [1][2].") == "Within 30 days."
+    assert best_quote("parking per day", PASSAGES[1].body) == "Airport parking is paid up to USD 25 a day."

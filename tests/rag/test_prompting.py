@@ -1,0 +1,56 @@
+import pytest
+
+from ingest.textutil import split_sentences
+from rag.generation import load_llm
+from rag.passages import Passage
+from rag.prompting import SYSTEM, build_prompt
+
+
+def P(i, body, page=None, sheet=None):
+    return Passage(i, str(i), f"/docs/file{i}.pdf", None, body, body, "paragraph", 0, page_start=page, page_end=page, sheet=sheet)
+
+
+@pytest.fixture(scope="module")
+def llm(rag_settings):
+    return load_llm(rag_settings.llm, rag_settings)
+
+
+LONG = " ".join(f"Rule {i}: staff must file form {i} within {i} days." for i in range(60))
+
+
+def test_passages_numbered_and_labelled_in_the_model_template(llm):
+    prompt = build_prompt("How long do I have?", [P(1, "Claims within 30 days.", page=7), P(2, "Car: 0.62", sheet="Rates")],
+                          llm.prompt_tokens, 1000)
+    user = prompt.messages[1]["content"]
+    assert "[1] (file1.pdf · p. 7)\nClaims within 30 days." in user
+    assert "[2] (file2.pdf · Rates)\nCar: 0.62" in user
+    assert user.rstrip().endswith("Question: How long do I have?")
+    assert prompt.messages[0]["content"] == SYSTEM["en"]
+    assert prompt.tokens == llm.prompt_tokens(prompt.messages)
+    rendered = llm.tokenizer.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
+    assert "<|im_start|>system" in rendered and rendered.rstrip().endswith("<|im_start|>assistant")
+
+
+def test_chinese_question_gets_chinese_instructions(llm):
+    prompt = build_prompt("年假有几天？", [P(1, "年假5天。")], llm.prompt_tokens, 1000)
+    assert prompt.lang == "zh" and prompt.messages[0]["content"] == SYSTEM["zh"]
+    assert "问题： 年假有几天？" in prompt.messages[1]["content"]
+
+
+@pytest.mark.parametrize("budget", [450, 700, 1000])
+def test_budget_enforced_by_dropping_and_trimming_at_sentence_ends(llm, budget):
+    passages = [P(i, LONG) for i in range(1, 6)]
+    prompt = build_prompt("Which form?", passages, llm.prompt_tokens, budget)
+    assert prompt.tokens <= budget
+    assert prompt.dropped >= 1
+    assert 1 <= len(prompt.passages) < 5
+    sentences = set(split_sentences(LONG))
+    for pp in prompt.passages:
+        if pp.trimmed:
+            assert all(s in sentences for s in split_sentences(pp.text))  # whole sentences only
+            assert LONG.startswith(pp.text)
+
+
+def test_budget_too_small_for_any_passage_gives_none(llm):
+    prompt = build_prompt("Which form?", [P(1, LONG)], llm.prompt_tokens, 320)
+    assert prompt.passages == [] and prompt.dropped == 1

@@ -1,0 +1,92 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.index import EmbeddingMismatch
+from ingest.pipeline import ingest
+from rag.passages import Passage, Scores
+from rag.retrieval import Retriever, collapse_near_duplicates
+
+
+def test_lexical_finds_the_spreadsheet_row_with_provenance(rag_settings):
+    result = Retriever(rag_settings).search("mileage rate per mile for a car", k=3, mode="lexical")
+    top = result.passages[0]
+    assert top.doc_name == "rates.xlsx" and top.sheet == "Mileage" and (top.row_start, top.row_end) == (2, 3)
+    assert "Car" in top.body and top.label() == "rates.xlsx · Mileage, rows 2–3"
+
+
+def test_hybrid_scores_every_candidate_both_ways(rag_settings):
+    result = Retriever(rag_settings).search("How many days of annual leave do employees receive?", k=4)
+    assert result.mode == "hybrid"
+    fused = [p.scores.fused for p in result.passages]
+    assert fused == sorted(fused, reverse=True)
+    assert all(p.scores.dense is not None for p in result.passages)
+    assert any(p.doc_name == "leave.txt" for p in result.passages[:2])
+
+
+def test_chinese_question_matches_chinese_markdown_section(rag_settings):
+    result = Retriever(rag_settings).search("年假有几天？", k=2, mode="lexical")
+    assert result.passages[0].doc_name == "faq.md"
+    assert "第三章 休假" in result.passages[0].section
+
+
+def test_document_filter(rag_settings):
+    result = Retriever(rag_settings).search("annual leave passwords mileage", k=5, docs=["security.docx"])
+    assert result.passages and {p.doc_name for p in result.passages} == {"security.docx"}
+
+
+def test_json_shape(rag_settings):
+    p = Retriever(rag_settings).search("passwords", k=1).passages[0]
+    data = p.to_json(1)
+    assert set(data) == {"rank", "doc", "page_start", "page_end", "section", "sheet", "row_start", "row_end", "text", "scores"}
+    assert set(data["scores"]) == {"dense", "lexical", "fused", "rerank"}
+
+
+def test_new_documents_become_searchable_without_restart(rag_settings, tmp_path):
+    settings = rag_settings.replace(index_dir=tmp_path / "index")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Parking is reimbursed up to 25 dollars a day.", encoding="utf-8")
+    ingest([docs], settings)
+    retriever = Retriever(settings)
+    assert not retriever.search("canteen opening hours", k=5, mode="lexical").passages
+    (docs / "b.txt").write_text("The canteen opening hours are 11:30 to 14:00.", encoding="utf-8")
+    ingest([docs], settings)
+    assert retriever.refresh_if_stale()
+    assert retriever.search("canteen opening hours", k=1, mode="lexical").passages[0].doc_name == "b.txt"
+
+
+def test_copies_of_a_document_do_not_fill_the_top_k(rag_settings, tmp_path):
+    settings = rag_settings.replace(index_dir=tmp_path / "index")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "Overtime is paid at 150 percent on weekdays and 200 percent on weekends."
+    (docs / "policy.txt").write_text(text, encoding="utf-8")
+    (docs / "policy-copy.txt").write_text(text, encoding="utf-8")
+    (docs / "other.txt").write_text("Overtime must be approved in advance by a manager.", encoding="utf-8")
+    ingest([docs], settings)
+    names = [p.doc_name for p in Retriever(settings).search("overtime pay weekends", k=3).passages]
+    assert len(names) == 2 and "other.txt" in names
+
+
+def test_collapse_near_duplicates_keeps_the_better_ranked():
+    mk = lambda i, body: Passage(i, str(i), f"/d/{i}.txt", None, body, body, "paragraph", 0, scores=Scores(fused=1.0 / i))  # noqa: E731
+    a = mk(1, "年假天数按工龄计算，满一年不满十年的，年假五天。")
+    b = mk(2, "年假天数按工龄计算，满一年不满十年的，年假五天")
+    c = mk(3, "病假工资按基本工资的百分之八十发放。")
+    assert [p.rowid for p in collapse_near_duplicates([a, b, c])] == [1, 3]
+
+
+def test_neighbours(rag_settings):
+    retriever = Retriever(rag_settings)
+    first = retriever.search("年假", k=1, mode="lexical").passages[0]
+    after = retriever.neighbours(first, after=1)
+    assert all(n.doc_path == first.doc_path and n.ordinal == first.ordinal + 1 for n in after)
+
+
+def test_other_embedding_model_is_a_clear_error(rag_settings, tmp_path):
+    other = tmp_path / "other-embedder"
+    shutil.copytree(rag_settings.embed_model, other)
+    with pytest.raises(EmbeddingMismatch, match="--rebuild"):
+        Retriever(rag_settings.replace(embed_model=str(other)))

@@ -1,0 +1,69 @@
+"""The `docqa` command end to end (in-process), with the tiny embedder."""
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_docs import write_corpus
+from ui.cli import main
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, tiny_embedder_dir):
+    monkeypatch.setenv("DOCQA_EMBED_MODEL", str(tiny_embedder_dir))
+    monkeypatch.setenv("DOCQA_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("DOCQA_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("DOCQA_LLM", str(tmp_path / "models" / "no-such-llm"))
+    return write_corpus(tmp_path / "docs")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_json_search_ask_list_remove(env, capsys):
+    code, out, err = run(capsys, "ingest", str(env["txt"].parent), "--json")
+    assert code == 2  # the broken PDF failed; everything else indexed
+    report = json.loads(out)
+    statuses = {Path(f["path"]).name: f["status"] for f in report["files"]}
+    assert statuses["leave.txt"] == "indexed" and statuses["broken.pdf"] == "failed" and statuses["scan.png"] == "skipped"
+    assert all(f["reason"] for f in report["files"] if f["status"] in ("failed", "skipped"))
+    assert report["totals"]["indexed"] == 4 and report["seconds"] >= 0
+    assert "Traceback" not in err
+
+    code, out, _ = run(capsys, "ingest", str(env["txt"].parent), "--json")
+    assert {f["status"] for f in json.loads(out)["files"] if not f["path"].endswith((".pdf", ".png"))} == {"unchanged"}
+
+    code, out, _ = run(capsys, "search", "mileage rate for a car", "--json", "--k", "3", "--mode", "lexical")
+    hits = json.loads(out)
+    assert code == 0 and hits[0]["rank"] == 1 and hits[0]["sheet"] == "Mileage" and hits[0]["row_start"] == 2
+
+    code, out, err = run(capsys, "ask", "How many days of annual leave do employees receive?", "--no-llm", "--json")
+    answer = json.loads(out)
+    assert code == 0 and not answer["refused"] and answer["citations"]
+    assert answer["citations"][0]["doc"].endswith("leave.txt") and answer["citations"][0]["quote"]
+
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and "leave.txt" in out and "broken.pdf" in out
+
+    code, out, _ = run(capsys, "remove", str(env["md"]))
+    assert code == 0 and "removed" in out
+    code, out, _ = run(capsys, "list", "--json")
+    assert "faq.md" not in out
+
+
+def test_ask_without_model_says_extracted_and_how_to_enable(env, capsys):
+    run(capsys, "ingest", str(env["txt"]))
+    code, out, err = run(capsys, "ask", "How many days of annual leave do employees receive?")
+    assert code == 0
+    assert "Extracted from the documents" in out and "Sources:" in out and "leave.txt" in out
+    assert "docqa download" in err
+
+
+def test_errors_are_messages_not_tracebacks(env, capsys, tmp_path):
+    code, _, err = run(capsys, "search", "anything", "--index", str(tmp_path / "nowhere"))
+    assert code == 1 and "no index" in err and "Traceback" not in err
+    code, out, err = run(capsys, "ingest", str(tmp_path / "missing-folder"), "--json")
+    assert code == 2 and json.loads(out)["files"][0]["reason"] == "no such file or folder"
