@@ -61,14 +61,39 @@ def _segment_key(block: Block) -> tuple:
     return (block.page, block.section_path, block.sheet)
 
 
+def context_title(title: str, file_name: str | None) -> str:
+    """The document's name as the chunk prefix shows it: its title, and its file name when
+    that says something the title does not.
+
+    Why both: extracted titles are often a company name repeated on every file ("Contoso
+    Electronics"), while users name files for what they are ("Northwind_Standard_Benefits
+    _Details.pdf") and ask about them by that name. Numeric or hash-like names add nothing.
+    """
+    title = " ".join(title.split())
+    if not file_name:
+        return title
+    stem = re.sub(r"[_\-.]+", " ", file_name.rsplit(".", 1)[0]).strip()
+    stem = " ".join(stem.split())
+    letters = sum(1 for c in stem if c.isalpha())
+    if letters < 3 or re.fullmatch(r"[0-9a-fA-F ]{8,}", stem):
+        return title
+    low_title, low_stem = title.lower(), stem.lower()
+    if title and low_stem in low_title:
+        return title
+    if not title or low_title in low_stem:
+        return stem
+    return f"{stem} · {title}"
+
+
 def chunk_document(
     parsed: ParseResult,
     doc_key: str,
     count_tokens: TokenCounter = estimate_tokens,
     config: ChunkerConfig = ChunkerConfig(),
+    file_name: str | None = None,
 ) -> list[Chunk]:
-    """Pack a document's blocks into chunks; ``doc_key`` (e.g. the content hash) seeds ids."""
-    builder = _Builder(parsed.title, doc_key, count_tokens, config)
+    """Pack a document's blocks into chunks; ``doc_key`` (path + content hash) seeds ids."""
+    builder = _Builder(context_title(parsed.title, file_name), doc_key, count_tokens, config)
     segment: list[Block] = []
     for block in parsed.blocks:
         if not block.text.strip():

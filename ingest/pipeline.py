@@ -324,7 +324,7 @@ class _Batch:
         embedder = self.embedder()
         count = embedder.count_tokens if embedder is not None else estimate_tokens
         # ids derive from the path and the content: two copies of one file stay distinct chunks
-        chunks = chunk_document(parsed, f"{key}\x1f{digest}", count, self.chunker)
+        chunks = chunk_document(parsed, f"{key}\x1f{digest}", count, self.chunker, path.name)
         lexical = [" ".join(tokenize(c.text)) for c in chunks]
         self.timings["chunk"] += time.perf_counter() - t0
 

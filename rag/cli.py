@@ -117,8 +117,9 @@ def run_eval_cmd(args: argparse.Namespace) -> int:
         summary, records, info = run_eval(args.questions, args.docs, settings, options, progress)
     except ValueError as exc:
         return _fail("eval", str(exc))
+    details = info.pop("details", {})
     if args.out:
-        write_records(args.out, records)
+        write_records(args.out, records, details)
     if args.json:
         print(json.dumps({"run": info, "summary": summary}, ensure_ascii=False, indent=2))
     else:

@@ -78,6 +78,7 @@ def run_eval(
     }
     retriever = Retriever(settings)
     answerer = None
+    details: dict[str, dict] = {}
     if not options.retrieval_only:
         from rag.answer import Answerer
 
@@ -85,31 +86,42 @@ def run_eval(
         info["llm"] = answerer.model_name
     records: list[QuestionRecord] = []
     for i, q in enumerate(questions, 1):
-        records.append(_one(q, docs, retriever, answerer, options))
+        record, ranked, cited = _one(q, docs, retriever, answerer, options)
+        records.append(record)
+        details[q.id] = {"retrieved": [_brief(x) for x in ranked], "cited": [_brief(x) for x in cited]}
         if on_record:
             on_record(i, len(questions), records[-1])
     info["seconds"] = round(time.perf_counter() - started, 1)
+    info["details"] = details
     return summarize(records), records, info
 
 
-def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions) -> QuestionRecord:
+def _brief(item: RetrievedItem) -> dict:
+    """Where a retrieved or cited chunk came from (for error analysis in --out files)."""
+    out = {"doc": item.doc, "page": [item.page_start, item.page_end], "section": item.section, "sheet": item.sheet}
+    return {k: v for k, v in out.items() if v not in (None, [None, None])} | {"text": item.text[:200]}
+
+
+def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions):
     if answerer is None:
         result = retriever.search(
             q.question, options.k, fusion=options.fusion, dense_weight=options.dense_weight, mode=options.mode
         )
         ranked = [to_item(p, docs) for p in result.passages]
-        return score_question(q, ranked, timings=Timings(retrieve_s=result.seconds))
+        return score_question(q, ranked, timings=Timings(retrieve_s=result.seconds)), ranked, []
     answer = answerer.answer(q.question, k=options.k)
     ranked = [to_item(p, docs) for p in answer.passages]
     cited = [to_item(c.passage, docs) for c in answer.citations]
     t = answer.timings
-    return score_question(
+    record = score_question(
         q, ranked, answer=answer.text, refused=answer.refused, cited=cited,
         timings=Timings(t.retrieve_s, t.first_token_s, t.total_s, answer.tokens.prompt, answer.tokens.completion),
     )
+    return record, ranked, cited
 
 
-def write_records(path: Path, records: list[QuestionRecord]) -> None:
+def write_records(path: Path, records: list[QuestionRecord], details: dict[str, dict] | None = None) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for r in records:
-            fh.write(json.dumps(record_to_dict(r), ensure_ascii=False, default=str) + "\n")
+            row = record_to_dict(r) | (details or {}).get(r.question.id, {})
+            fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")

@@ -84,3 +84,15 @@ def test_paragraphs_that_fit_are_not_split_and_headings_stay_with_their_text():
         assert len(holders) == 1 and f"Rule {i}.5" in holders[0]  # each paragraph whole, once
     assert any(b.startswith("Chapter 2 Leave\nRule 2.0") for b in bodies)
     assert not any(b.rstrip().endswith("Chapter 2 Leave") for b in bodies)
+
+
+def test_context_title_adds_a_meaningful_file_name():
+    from ingest.chunking import context_title
+
+    assert context_title("Contoso Electronics", "Northwind_Standard_Benefits_Details.pdf") == (
+        "Northwind Standard Benefits Details · Contoso Electronics"
+    )
+    assert context_title("中法那些事儿", "159.txt") == "中法那些事儿"
+    assert context_title("Travel Policy", "travel-policy.pdf") == "Travel Policy"
+    assert context_title("", "员工手册.docx") == "员工手册"
+    assert context_title("Report", "3f2a9c1d7e4b.pdf") == "Report"
