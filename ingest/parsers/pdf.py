@@ -211,15 +211,28 @@ def _metadata_title(reader: PdfReader) -> str | None:
 
 
 def _first_heading(first_line: str, blocks: list[Block]) -> str | None:
-    """A title from page 1: its first line when that reads like a title (title-cased, or
-    mostly CJK), else the first heading among its first blocks. Short fragments ("Name",
+    """A title from page 1: its first block when that reads like a title (a wrapped title
+    comes back whole: "PerksPlus Health and Wellness Reimbursement Program for ..."), with
+    the next block appended when the first is only a short name line such as a company name
+    ("Contoso Electronics — Northwind Health Standard Plan"); else its first line when
+    title-like; else the first heading among its first blocks. Short fragments ("Name",
     "本科": form labels, résumé cells) and body lines are not titles."""
+    first_blocks = [b for b in blocks if b.page == 1][:3]
+    lead = first_blocks[0].text if first_blocks else ""
+    if _title_like(lead, max_width=120) and (title_case(lead) or cjk_ratio(lead) >= 0.5):
+        title = lead
+        short_name = cjk_ratio(title) < 0.5 and len(title.split()) <= 3
+        if short_name and len(first_blocks) > 1 and _title_like(first_blocks[1].text) and title_case(first_blocks[1].text):
+            title = f"{title} — {first_blocks[1].text}"
+        return title
     if _title_like(first_line) and (title_case(first_line) or cjk_ratio(first_line) >= 0.5):
         return first_line
-    first_blocks = [b for b in blocks if b.page == 1][:3]
     return next((b.text for b in first_blocks if b.kind is BlockKind.HEADING and _title_like(b.text)), None)
 
 
-def _title_like(text: str) -> bool:
+def _title_like(text: str, max_width: int = 60) -> bool:
     substantial = len(text.split()) >= 2 if cjk_ratio(text) < 0.5 else len(text) >= 4
-    return substantial and is_heading_text(text) and display_width(text) <= 60 and not text.endswith("-")
+    if not substantial or display_width(text) > max_width or text.endswith("-"):
+        return False
+    # a wrapped title may be longer than a heading line: test its first line-length part
+    return is_heading_text(text if display_width(text) <= 80 else text[:60])

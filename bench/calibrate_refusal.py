@@ -1,0 +1,97 @@
+"""Calibrate the refusal threshold (rag/answerability.py) on real questions.
+
+Answerable: the dev questions of each set. Unanswerable: bench/refusal/*_negatives.jsonl,
+written for this project (in-domain questions whose answer is not in the documents, plus a
+few off-topic ones; each checked by searching the documents for its key terms).
+For every question the retriever's best dense score and term coverage are recorded, then
+thresholds are swept; prints refusal recall (unanswerable refused), false-refusal rate
+(answerable refused) and the best threshold by balanced accuracy, per set and overall.
+
+    python bench/calibrate_refusal.py [--chunk-tokens 320] [--json OUT]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.pipeline import ingest  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
+from rag.answerability import coverage, decide  # noqa: E402
+from rag.eval.metrics import load_questions  # noqa: E402
+from rag.eval.runner import default_eval_index  # noqa: E402
+from rag.retrieval import Retriever  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+SETS = {
+    "contoso_hr_en": ROOT / "bench" / "refusal" / "contoso_negatives.jsonl",
+    "domainrag_zh": ROOT / "bench" / "refusal" / "domainrag_negatives.jsonl",
+}
+
+
+def collect(settings: Settings, k: int) -> list[dict]:
+    rows = []
+    for name, negatives in SETS.items():
+        docs = EVAL / name
+        s = settings.replace(index_dir=default_eval_index(docs, settings))
+        ingest([docs], s)
+        retriever = Retriever(s)
+        for path, answerable in ((docs / "questions.jsonl", True), (negatives, False)):
+            for q in load_questions(path):
+                passages = retriever.search(q.question, k).passages
+                top = max((p.scores.dense for p in passages if p.scores.dense is not None), default=None)
+                rows.append({"set": name, "id": q.id, "answerable": answerable, "dense": top,
+                             "coverage": coverage(q.question, passages), "question": q.question})
+    return rows
+
+
+def sweep(rows: list[dict]) -> list[dict]:
+    out = []
+    for i in range(70, 96):
+        t = i / 100
+        pos = [r for r in rows if r["answerable"]]
+        neg = [r for r in rows if not r["answerable"]]
+        refused = lambda r: not decide_row(r, t)  # noqa: E731
+        recall = sum(refused(r) for r in neg) / max(1, len(neg))
+        false_rate = sum(refused(r) for r in pos) / max(1, len(pos))
+        out.append({"threshold": t, "refusal_recall": round(recall, 3), "false_refusal": round(false_rate, 3),
+                    "balanced_accuracy": round((recall + 1 - false_rate) / 2, 3)})
+    return out
+
+
+def decide_row(row: dict, threshold: float) -> bool:
+    """The same rule as rag.answerability.decide, on recorded scores."""
+    if row["dense"] is None:
+        return row["coverage"] >= 0.5
+    return row["dense"] >= threshold or (row["coverage"] >= 0.99 and row["dense"] >= threshold - 0.03)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chunk-tokens", type=int, default=None)
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=None, help="write per-question scores and the sweep here")
+    args = parser.parse_args()
+    settings = Settings.load(chunk_tokens=args.chunk_tokens)
+    rows = collect(settings, args.k)
+    report = {}
+    for name in [*SETS, "all"]:
+        subset = [r for r in rows if name == "all" or r["set"] == name]
+        table = sweep(subset)
+        best = max(table, key=lambda r: (r["balanced_accuracy"], -r["false_refusal"]))
+        report[name] = {"best": best, "sweep": table}
+        print(f"{name}: best threshold {best['threshold']:.2f}: refuses {best['refusal_recall']:.0%} of unanswerable, "
+              f"{best['false_refusal']:.0%} of answerable (balanced accuracy {best['balanced_accuracy']:.3f})")
+        for r in table[::2]:
+            print(f"   t={r['threshold']:.2f} refusal recall {r['refusal_recall']:.2f} false refusals {r['false_refusal']:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "report": report}, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
