@@ -47,6 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_eval_cmd)
 
+    p = sub.add_parser("download", help="fetch the default chat and embedding models (needs internet)")
+    p.add_argument("--to", type=Path, default=None,
+                   help="a folder to copy to an offline machine (then set DOCQA_MODELS to it); default: the local cache")
+    p.set_defaults(func=run_download)
+
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(
@@ -125,4 +130,19 @@ def run_eval_cmd(args: argparse.Namespace) -> int:
     else:
         print(format_table(summary))
         print(f"({len(records)} questions in {info['seconds']} s; index {info['index']})")
+    return 0
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from rag.download import DownloadError, download_models
+
+    settings = Settings.load()
+    try:
+        folders = download_models(args.to, settings)
+    except DownloadError as exc:
+        return _fail("download", str(exc))
+    for folder in folders:
+        print(folder)
+    if args.to:
+        print(f"copy {args.to} to the offline machine and set DOCQA_MODELS={args.to.resolve()}", file=sys.stderr)
     return 0
