@@ -56,7 +56,7 @@ class Settings:
     parse_timeout_s: float = 180.0
     # retrieval / answering
     k: int = 5
-    dense_weight: float = 0.6  # measured: see EVAL.md "fusion"
+    dense_weight: float = 0.7  # measured: see EVAL.md "fusion"
     candidates: int = 50
     refusal_threshold: float = 0.0  # calibrated: see EVAL.md "refusal"
     prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"

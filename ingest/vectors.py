@@ -23,6 +23,9 @@ class VectorIndex:
     def __init__(self, dim: int, backend: str = "flat"):
         import faiss
 
+        # One query at a time: OpenMP threads only add spin-wait overhead (measured 100x
+        # slower flat search on a busy 2-core machine); batch work (adds) is not affected.
+        faiss.omp_set_num_threads(1)
         if backend not in BACKENDS:
             raise ValueError(f"vector backend must be one of {BACKENDS}, not {backend!r}")
         self.dim = dim

@@ -30,6 +30,11 @@ class Passage:
     row_start: int | None = None
     row_end: int | None = None
     scores: Scores = field(default_factory=Scores)
+    merged_ordinals: tuple[int, ...] = ()  # set when neighbouring chunks were merged into this one
+
+    @property
+    def ordinals(self) -> tuple[int, ...]:
+        return self.merged_ordinals or (self.ordinal,)
 
     @property
     def doc_name(self) -> str:

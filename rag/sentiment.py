@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -126,20 +127,25 @@ def _logsumexp(values: list[float]) -> float:
 def label_logscores(llm: ScoringModel, messages: list[dict[str, str]],
                     words: dict[str, tuple[str, ...]]) -> dict[str, float]:
     """Log-probability of each label as the reply's first token (one forward pass): the sum of
-    its surface forms' probabilities, each distinct first token counted once."""
+    its surface forms' probabilities, each distinct first token counted once.
+
+    A first token shared with another label's word (a tokenizer that splits "Negative" and
+    "Neutral" after "N") is evidence for neither, so it is dropped from a label that has another
+    token; a label left with only shared tokens keeps them, so every label gets a finite score.
+    """
     tokens: dict[str, dict[int, str]] = {}
-    seen: set[int] = set()
     for label in LABELS:
         tokens[label] = {}
         for word in words[label]:
-            tid = llm.first_token(word)
-            if tid in seen:
-                continue  # a token shared between labels would score both; keep it for the first
-            seen.add(tid)
-            tokens[label][tid] = word
-    candidates = [w for label in LABELS for w in tokens[label].values()]
+            tokens[label].setdefault(llm.first_token(word), word)
+    owners = Counter(tid for label in LABELS for tid in tokens[label])
+    for label in LABELS:
+        distinct = {tid: w for tid, w in tokens[label].items() if owners[tid] == 1}
+        if distinct:
+            tokens[label] = distinct
+    candidates = list(dict.fromkeys(w for label in LABELS for w in tokens[label].values()))
     raw = llm.next_token_scores(messages, candidates)
-    return {label: _logsumexp([raw[w] for w in tokens[label].values()] or [-math.inf]) for label in LABELS}
+    return {label: _logsumexp([raw[w] for w in tokens[label].values()]) for label in LABELS}
 
 
 def _softmax(scores: dict[str, float]) -> dict[str, float]:

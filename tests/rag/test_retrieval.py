@@ -90,3 +90,20 @@ def test_other_embedding_model_is_a_clear_error(rag_settings, tmp_path):
     shutil.copytree(rag_settings.embed_model, other)
     with pytest.raises(EmbeddingMismatch, match="--rebuild"):
         Retriever(rag_settings.replace(embed_model=str(other)))
+
+
+def test_neighbouring_chunks_of_one_page_are_merged_without_repeating_the_overlap():
+    from rag.retrieval import merge_adjacent
+
+    def mk(rowid, ordinal, body, page=3):
+        return Passage(rowid, str(rowid), "/d/a.pdf", None, "T\n" + body, body, "paragraph", ordinal,
+                       page_start=page, page_end=page, scores=Scores(fused=1.0 / rowid))
+
+    a = mk(1, 4, "Rule one applies. Rule two applies.")
+    b = mk(2, 5, "Rule two applies. Rule three applies.")
+    c = mk(3, 9, "Unrelated rule.")
+    d = mk(4, 6, "Other page text.", page=4)
+    out = merge_adjacent([b, c, a, d])
+    assert [p.rowid for p in out] == [2, 3, 4]
+    assert out[0].body == "Rule one applies. Rule two applies. Rule three applies."
+    assert out[0].text == "T\n" + out[0].body and out[0].ordinals == (4, 5)
