@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from ingest.models import resolve_model, short_name
+from ingest.models import hub_offline, hub_reachable, resolve_model, short_name
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -165,10 +165,11 @@ def _load(name: str, settings: Settings, dtype: str) -> Embedder:
     try:
         model = SentenceTransformer(location, device="cpu", local_files_only=True, trust_remote_code=False)
     except Exception as first_error:  # noqa: BLE001 - any failure here means "not available offline"
-        if local or os.environ.get("HF_HUB_OFFLINE") == "1":
+        if local or hub_offline() or not hub_reachable():
+            # Not cached and no hub to fetch it from: say so at once (a plain retry against an
+            # unreachable hub spends ~90 s in back-offs on an air-gapped machine).
             raise EmbedderUnavailable(offline_message("embedding model", name, _short(first_error))) from None
-        try:  # a hub id not in the cache: one download attempt where the network allows it
-            os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "5")
+        try:  # a hub id not in the cache, and the hub answers: one download attempt
             model = SentenceTransformer(location, device="cpu", trust_remote_code=False)
         except Exception as second_error:  # noqa: BLE001
             raise EmbedderUnavailable(offline_message("embedding model", name, _short(second_error))) from None

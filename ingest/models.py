@@ -1,7 +1,13 @@
 """Find model weights without a network: ``DOCQA_MODELS`` folders, local paths, the HF cache."""
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from pathlib import Path
+from urllib.parse import urlparse
+
+HUB_PROBE_TIMEOUT_S = 2.0
 
 
 def resolve_model(name_or_path: str, models_dir: Path) -> str:
@@ -26,3 +32,36 @@ def resolve_model(name_or_path: str, models_dir: Path) -> str:
 def short_name(name_or_path: str) -> str:
     """A readable model name for manifests and the UI ("multilingual-e5-small")."""
     return Path(name_or_path.rstrip("/")).name or name_or_path
+
+
+def hub_offline() -> bool:
+    """Read at call time: huggingface_hub snapshots HF_HUB_OFFLINE at import, too early for a
+    process (or a test) that sets it later."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().upper() in ("1", "ON", "YES", "TRUE"):
+            return True
+    return False
+
+
+def hub_reachable(timeout_s: float = HUB_PROBE_TIMEOUT_S) -> bool:
+    """A TCP connect to the hub endpoint, bounded by ``timeout_s`` in total (DNS included: the
+    lookup runs in a daemon thread so a resolver that hangs cannot hold the caller)."""
+    if hub_offline():
+        return False
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    parsed = urlparse(endpoint)
+    host = parsed.hostname or "huggingface.co"
+    port = parsed.port or (443 if parsed.scheme != "http" else 80)
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout_s):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=probe, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    return bool(result and result[0])

@@ -67,39 +67,59 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
     texts = texts or [p.body for p in passages]
     # A marker group followed by a space ends a sentence ("…providers.[1] That…"), which the
     # plain sentence splitter cannot see because "]" follows the period.
-    answer = re.sub(r"((?:" + _MARKER.pattern + r")+)[ \t]+", lambda m: m.group(1) + "\n", answer)
-    sentences = split_sentences(answer) if answer.strip() else []
+    # The answer's own line breaks (lists) are kept: sentences are handled line by line.
+    lines = [
+        split_sentences(re.sub(r"((?:" + _MARKER.pattern + r")+)[ \t]+", lambda m: m.group(1) + "\n", line))
+        for line in answer.split("\n")
+    ]
     order: list[int] = []  # prompt numbers in order of first citation
-    rendered: list[str] = []
+    rendered_lines: list[list[str]] = []
     cited_by: dict[int, list[str]] = {}
     unsupported: list[str] = []
-    for sentence in sentences:
-        claim = strip_markers(sentence).strip()
-        if not claim or re.fullmatch(r"[\W_]+", claim):
-            continue
-        numbers = [n for m in _MARKER.finditer(sentence) for n in _expand(m.group(1))]
-        valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(passages)))
-        scores = [support(claim, t) for t in texts]
-        best = max(range(len(texts)), key=lambda i: scores[i]) if texts else None
-        if valid and best is not None:
-            # A marker pointing at an unrelated passage while another clearly supports the
-            # sentence is the 0.5B model miscounting: fix it rather than mislead the reader.
-            if max(scores[n - 1] for n in valid) < REATTRIBUTE_MAX_OVERLAP and scores[best] >= REATTRIBUTE_MIN_BETTER:
-                valid = [best + 1]
-        elif best is not None and scores[best] >= ATTRIBUTE_MIN_OVERLAP:
-            valid = [best + 1]
-        if not valid:
-            unsupported.append(claim)
-        for n in valid:
-            if n not in order:
-                order.append(n)
-            cited_by.setdefault(n, []).append(claim)
-        marks = "".join(f"[{order.index(n) + 1}]" for n in valid)
-        rendered.append(_attach(claim, marks))
+    for line_sentences in lines:
+        rendered = []
+        rendered_lines.append(rendered)
+        for sentence in line_sentences:
+            _cite_sentence(sentence, passages, texts, order, rendered, cited_by, unsupported)
     citations = [
         Citation(i + 1, passages[n - 1], best_quote(" ".join(cited_by[n]), texts[n - 1])) for i, n in enumerate(order)
     ]
-    return CitedAnswer(_join(rendered), citations, unsupported)
+    text = "\n".join(_join(r) for r in rendered_lines if r)
+    return CitedAnswer(text, citations, unsupported)
+
+
+def _cite_sentence(
+    sentence: str,
+    passages: list[Passage],
+    texts: list[str],
+    order: list[int],
+    rendered: list[str],
+    cited_by: dict[int, list[str]],
+    unsupported: list[str],
+) -> None:
+    """Decide the passages one answer sentence cites, and render it with renumbered markers."""
+    claim = strip_markers(sentence).strip()
+    if not claim or re.fullmatch(r"[\W_]+", claim):
+        return
+    numbers = [n for m in _MARKER.finditer(sentence) for n in _expand(m.group(1))]
+    valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(passages)))
+    scores = [support(claim, t) for t in texts]
+    best = max(range(len(texts)), key=lambda i: scores[i]) if texts else None
+    if valid and best is not None:
+        # A marker pointing at an unrelated passage while another clearly supports the
+        # sentence is the 0.5B model miscounting: fix it rather than mislead the reader.
+        if max(scores[n - 1] for n in valid) < REATTRIBUTE_MAX_OVERLAP and scores[best] >= REATTRIBUTE_MIN_BETTER:
+            valid = [best + 1]
+    elif best is not None and scores[best] >= ATTRIBUTE_MIN_OVERLAP:
+        valid = [best + 1]
+    if not valid:
+        unsupported.append(claim)
+    for n in valid:
+        if n not in order:
+            order.append(n)
+        cited_by.setdefault(n, []).append(claim)
+    marks = "".join(f"[{order.index(n) + 1}]" for n in valid)
+    rendered.append(_attach(claim, marks))
 
 
 def _attach(claim: str, marks: str) -> str:

@@ -5,11 +5,14 @@ extracted so nobody mistakes it for a written one.
 """
 from __future__ import annotations
 
+import re
+
 from ingest.lexical import query_terms, tokenize
 from ingest.textutil import split_sentences
 from rag.passages import Passage
 
 MAX_SENTENCES = 3
+RELATIVE_FLOOR = 0.5  # a passage's best sentence must score at least this share of the best one
 
 
 def _score(sentence: str, terms: set[str]) -> float:
@@ -20,18 +23,39 @@ def _score(sentence: str, terms: set[str]) -> float:
     return hit / len(terms) + 0.01 * min(hit, 5)
 
 
+def _is_lead_in(sentence: str) -> bool:
+    """A question or a bare heading ("When will I be paid back?", "Exceptions"): the answer
+    is in what follows it."""
+    s = sentence.strip()
+    return s.endswith(("?", "？", ":", "：")) or (len(s.split()) <= 5 and not re.search(r"[.。!！;；]$", s) and len(s) < 40)
+
+
 def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SENTENCES) -> str:
-    """"sentence [1] sentence [2]" from the top passages (passage numbers as given)."""
+    """"sentence[1] sentence[2]" from the top passages (passage numbers as given)."""
     terms = set(query_terms(question))
-    picked: list[tuple[float, int, int, str]] = []  # score, passage n, sentence index, text
+    best_per_passage: list[tuple[float, int, list[str]]] = []  # score, passage n, sentences
     for n, passage in enumerate(passages, 1):
         sentences = split_sentences(passage.body)
-        scored = sorted(((_score(s, terms), i, s) for i, s in enumerate(sentences)), reverse=True)
-        if scored and scored[0][0] > 0:
-            score, i, sentence = scored[0]
-            # earlier passages rank higher in retrieval: weigh that in
-            picked.append((score * (1.0 - 0.1 * (n - 1)), n, i, sentence))
-    picked.sort(reverse=True)
-    chosen = picked[:max_sentences]
-    chosen.sort(key=lambda t: (t[1], t[2]))
-    return " ".join(f"{s}[{n}]" for _, n, _, s in chosen)
+        if not sentences:
+            continue
+        scored = [(_score(s, terms), i) for i, s in enumerate(sentences)]
+        score, i = max(scored, key=lambda t: (t[0], -t[1]))
+        if score <= 0:
+            continue
+        chosen = [sentences[i]]
+        if _is_lead_in(sentences[i]) and i + 1 < len(sentences):
+            chosen.append(sentences[i + 1])
+        # earlier passages rank higher in retrieval: weigh that in
+        best_per_passage.append((score * (1.0 - 0.1 * (n - 1)), n, chosen))
+    if not best_per_passage:
+        return ""
+    top = max(b[0] for b in best_per_passage)
+    kept = sorted((b for b in best_per_passage if b[0] >= RELATIVE_FLOOR * top), reverse=True)
+    out: list[str] = []
+    used = 0
+    for _, n, sentences in sorted(kept[:max_sentences], key=lambda b: b[1]):
+        if used >= max_sentences + 1:
+            break
+        out.append(" ".join(sentences) + f"[{n}]")
+        used += len(sentences)
+    return " ".join(out)

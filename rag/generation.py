@@ -9,8 +9,9 @@
 Generation runs in a background thread (``model.generate`` with a ``TextIteratorStreamer``); a
 ``StoppingCriteria`` checks the cancel event and the time bound after every token, so a client that
 disconnects or a request that runs out of time frees the CPU within one decode step (the prompt
-prefill itself, ~3-4 s for 1,200 tokens here, cannot be interrupted). Only one generation runs at a
-time per model: on 2 cores two concurrent decodes just halve each other's speed.
+prefill itself, seconds for a 1,200-token prompt on 2 cores, cannot be interrupted). Only one
+generation or scoring pass runs at a time per model: on 2 cores two concurrent decodes just halve
+each other's speed; a queued request gives up as soon as it is cancelled or out of time.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ __all__ = [
     "GenerationStats",
     "LLM",
     "ModelUnavailable",
+    "clear_llm_cache",
     "load_llm",
 ]
 

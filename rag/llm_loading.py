@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from ingest.models import resolve_model
+from ingest.models import HUB_PROBE_TIMEOUT_S, hub_offline, hub_reachable, resolve_model  # noqa: F401 (re-exported)
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ WHAT_TO_DO = (
     "DOCQA_MODELS=<folder>; or set DOCQA_LLM to a local model directory or .gguf file"
 )
 
-HUB_PROBE_TIMEOUT_S = 2.0
 
 
 class ModelUnavailable(RuntimeError):
@@ -70,8 +69,13 @@ def cpu_supports_bf16(cpuinfo: str | None = None) -> bool:
 
 
 def choose_dtype(requested: str = "auto") -> "Any":
-    """``auto`` -> bf16 where the CPU computes it natively, else fp32 (measured in
-    bench/results/generation.md: on an AVX512-BF16 CPU bf16 halves the memory and is faster)."""
+    """``auto`` -> bf16 where the CPU computes it natively, else fp32.
+
+    Measured (bench/results/generation.md): bf16 peaks at 1.6 GB against fp32's 4.1 GB, the only
+    setting within the 1.7 GB floor; its speed depends on the CPU (2x faster than fp32 on Zen 4 per
+    DESIGN.md, but ~2x slower at prefill on an Intel CPU with AVX512-BF16 and no AMX), so ``fp32``
+    is the choice there when memory allows. Without native bf16, torch emulates it: fp32.
+    """
     import torch
 
     requested = (requested or "auto").lower()
@@ -85,39 +89,6 @@ def choose_dtype(requested: str = "auto") -> "Any":
 
 
 # ---------------------------------------------------------------- resolving
-
-
-def hub_offline() -> bool:
-    """Read at call time: huggingface_hub snapshots HF_HUB_OFFLINE at import, too early for a
-    process (or a test) that sets it later."""
-    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        if os.environ.get(var, "").strip().upper() in ("1", "ON", "YES", "TRUE"):
-            return True
-    return False
-
-
-def hub_reachable(timeout_s: float = HUB_PROBE_TIMEOUT_S) -> bool:
-    """A TCP connect to the hub endpoint, bounded by ``timeout_s`` in total (DNS included: the
-    lookup runs in a daemon thread so a resolver that hangs cannot hold the caller)."""
-    if hub_offline():
-        return False
-    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
-    parsed = urlparse(endpoint)
-    host = parsed.hostname or "huggingface.co"
-    port = parsed.port or (443 if parsed.scheme != "http" else 80)
-    result: list[bool] = []
-
-    def probe() -> None:
-        try:
-            with socket.create_connection((host, port), timeout=timeout_s):
-                result.append(True)
-        except OSError:
-            result.append(False)
-
-    worker = threading.Thread(target=probe, daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    return bool(result and result[0])
 
 
 def _looks_like_path(source: str) -> bool:
@@ -160,7 +131,7 @@ def _hub_cache_dir(repo_id: str) -> str | None:
     return folder if (Path(folder) / "config.json").is_file() else None
 
 
-def _modelscope_dir(model_id: str, settings: Settings) -> str:
+def _modelscope_dir(model_id: str) -> str:
     try:
         from modelscope import snapshot_download  # type: ignore[import-not-found]
     except ImportError:
@@ -187,7 +158,7 @@ def resolve_source(source: str, settings: Settings) -> ModelSource:
     if Path(local).expanduser().exists():
         return _local_source(Path(local).expanduser(), source)
     if source.startswith("modelscope:"):
-        return _local_source(Path(_modelscope_dir(source.split(":", 1)[1], settings)), source)
+        return _local_source(Path(_modelscope_dir(source.split(":", 1)[1])), source)
     if _looks_like_path(source):
         raise ModelUnavailable(f"model path {source} does not exist. {_advice()}")
     cached = _hub_cache_dir(source)

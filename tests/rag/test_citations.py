@@ -53,3 +53,8 @@ def test_every_quote_is_text_of_its_passage():
 def test_strip_markers_and_best_quote():
     assert strip_markers("Within 30 days [1][2].") == "Within 30 days."
     assert best_quote("parking per day", PASSAGES[1].body) == "Airport parking is paid up to USD 25 a day."
+
+
+def test_list_lines_are_kept():
+    out = cite("Costs:\n- Mileage is USD 0.62 per mile [2]\n- Claims within 30 days [1]", PASSAGES)
+    assert out.text.split("\n")[1:] == ["- Mileage is USD 0.62 per mile[1]", "- Claims within 30 days[2]"]

@@ -120,6 +120,8 @@ def test_follow_up_uses_history_and_new_conversation_clears_it(ui_env):
     assert [m.name for m in at.chat_message] == ["user", "assistant", "user", "assistant"]
     history = at.session_state["messages"]
     assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+    # The follow-up was retrieved together with the question before it: history reached rag.
+    assert history[3]["answer"].search_query == f"{QUESTION} And for hotels?"
     at.button(key="new_conversation").click()
     at.run()
     assert not at.chat_message
@@ -172,6 +174,16 @@ def test_remove_and_reindex_a_document(ui_env):
     ask(at, "Is parking free for visitors?")
     assistant = [m for m in at.chat_message if m.name == "assistant"][-1]
     assert "notes.txt" not in "\n".join(texts(assistant.caption) + texts(assistant.markdown))
+
+
+def test_a_damaged_index_is_a_plain_message_not_a_traceback(ui_env):
+    index = Path(ui_env["DOCQA_INDEX"])
+    index.mkdir(parents=True)
+    (index / "docqa.sqlite3").write_bytes(b"this is not a database" * 100)
+    at = start()
+    errors = texts(at.error)
+    assert any("cannot read the index" in e and "--rebuild" in e for e in errors), errors
+    assert at.chat_input(key="question").proto.disabled
 
 
 def test_tiny_qwen_answer_is_streamed_and_timed(ui_env, tiny_qwen_dir, monkeypatch):

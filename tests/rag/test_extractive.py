@@ -1,0 +1,28 @@
+from rag.extractive import extract
+from rag.passages import Passage
+
+
+def P(i, body):
+    return Passage(i, str(i), f"/d/{i}.md", None, body, body, "paragraph", 0)
+
+
+def test_best_sentences_of_the_top_passages_with_their_numbers():
+    passages = [
+        P(1, "Travel must be approved in advance. Claims must be submitted within 30 days of the trip."),
+        P(2, "The mileage rate is USD 0.62 per mile."),
+        P(3, "Late claims must be submitted within 90 days with a director's approval."),
+    ]
+    text = extract("Within how many days must claims be submitted?", passages)
+    assert text.startswith("Claims must be submitted within 30 days of the trip.[1]")
+    assert "[3]" in text and "mileage" not in text
+
+
+def test_a_question_heading_brings_its_answer():
+    passages = [P(1, "When will I be paid back?\nReimbursements are paid within 10 business days of approval.")]
+    assert extract("When will I be paid back for expenses?", passages) == (
+        "When will I be paid back? Reimbursements are paid within 10 business days of approval.[1]"
+    )
+
+
+def test_nothing_matching_gives_empty():
+    assert extract("水银的沸点", [P(1, "Annual leave is 25 days.")]) == ""

@@ -1,0 +1,154 @@
+"""Pure text -> HTML/Markdown helpers for the page (no Streamlit import, unit-tested).
+
+Everything the page shows with ``unsafe_allow_html=True`` goes through these functions, so
+document text and model output are always escaped: a policy that mentions "<script>" or
+"$100 and $200" (which Streamlit's Markdown would turn into LaTeX) is shown as written.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+
+# Citation markers as the checked answer carries them: "[1]", "[1][2]", "[1, 2]".
+_MARKER = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
+# Characters Streamlit's Markdown would interpret: emphasis, code, links, headings, tables,
+# LaTeX ($), strikethrough (~) and its ":color[...]" / ":emoji:" directives (:).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|$~:])")
+
+
+def escape_markdown(text: str, code: bool = False) -> str:
+    """Text shown literally by st.markdown, HTML allowed or not; line breaks are kept.
+
+    ``code=True`` keeps `backtick` spans as inline code (messages from the layers below write
+    commands that way, e.g. "run `docqa download`"); Markdown shows code spans literally."""
+    if code:
+        parts = re.split(r"(`[^`\n]+`)", text)
+        return "".join(p if i % 2 else escape_markdown(p) for i, p in enumerate(parts))
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    # A leading "1." or "-" would start a list, "=" / "-" lines make headings: neutralise.
+    escaped = re.sub(r"(?m)^(\s*)(\d+)\.(\s)", r"\1\2\\.\3", escaped)
+    escaped = re.sub(r"(?m)^(\s*)([-=>])", r"\1\\\2", escaped)
+    return escaped.replace("\n", "  \n")
+
+
+def answer_html(text: str) -> str:
+    """The checked answer for st.markdown(unsafe_allow_html=True): text escaped, each [n]
+    marker turned into a compact superscript that names its source number."""
+    # The checked answer comes back as one paragraph; a list the model wrote ("… include: •
+    # Gym memberships[1] • Yoga classes[1]") reads better with one item per line.
+    text = re.sub(r"(?<=\S)\s+•\s*", "\n• ", text)
+    out: list[str] = []
+    pos = 0
+    for m in _MARKER.finditer(text):
+        out.append(escape_markdown(text[pos : m.start()]))
+        numbers = [n.strip() for n in m.group(1).split(",")]
+        out.append("".join(f'<sup class="docqa-cite" title="source {n}">[{n}]</sup>' for n in numbers))
+        pos = m.end()
+    out.append(escape_markdown(text[pos:]))
+    return "".join(out)
+
+
+def _normalise_ws(text: str) -> tuple[str, list[int]]:
+    """Collapse whitespace runs to one space; return the text and a map back to positions."""
+    chars: list[str] = []
+    where: list[int] = []
+    previous_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if previous_space:
+                continue
+            chars.append(" ")
+            previous_space = True
+        else:
+            chars.append(ch)
+            previous_space = False
+        where.append(i)
+    return "".join(chars), where
+
+
+def find_quote(body: str, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` sits in ``body`` (exactly, or ignoring whitespace differences)."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    start = body.find(quote)
+    if start >= 0:
+        return start, start + len(quote)
+    flat_body, where = _normalise_ws(body)
+    flat_quote, _ = _normalise_ws(quote)
+    start = flat_body.find(flat_quote.strip())
+    if start < 0:
+        return None
+    end = start + len(flat_quote.strip()) - 1
+    return where[start], where[end] + 1
+
+
+def passage_markdown(body: str, quote: str | None = None, context_chars: int = 360) -> str:
+    """The passage as a Markdown blockquote (for st.markdown(unsafe_allow_html=True)): text
+    escaped and on one line, the quoted sentence highlighted with <mark>, and the text around
+    it clipped to ``context_chars`` on each side so long passages stay readable."""
+    body = " ".join(body.split())
+    span = find_quote(body, quote) if quote else None
+    if span is None:
+        shown = escape_markdown(clip(body, context_chars * 2))
+        if quote and quote.strip():
+            return f"> <mark>{escape_markdown(' '.join(quote.split()))}</mark>  \n> {shown}"
+        return f"> {shown}"
+    start, end = span
+    before, middle, after = body[:start], body[start:end], body[end:]
+    if len(before) > context_chars:
+        tail = before[-context_chars:]
+        before = "… " + (tail.split(" ", 1)[-1] if " " in tail else tail)
+    if len(after) > context_chars:
+        head = after[:context_chars]
+        after = (head.rsplit(" ", 1)[0] if " " in head else head) + " …"
+    return f"> {escape_markdown(before)}<mark>{escape_markdown(middle)}</mark>{escape_markdown(after)}"
+
+
+def clip(text: str, width: int = 300) -> str:
+    """One line of at most ``width`` characters, cut at a word when there is one."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut[width // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def human_size(n_bytes: int) -> str:
+    size = float(n_bytes)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"  # pragma: no cover - loop always returns
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+def when(iso: str | None) -> str:
+    """'2025-03-01 14:05' from the index's ISO timestamp (shown in local time)."""
+    if not iso:
+        return ""
+    try:
+        stamp = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone()
+    return stamp.strftime("%Y-%m-%d %H:%M")
+
+
+def pages_or_rows(pages: int | None, rows: int | None) -> str:
+    parts = []
+    if pages:
+        parts.append(f"{pages} page{'s' if pages != 1 else ''}")
+    if rows:
+        parts.append(f"{rows} row{'s' if rows != 1 else ''}")
+    return ", ".join(parts)
