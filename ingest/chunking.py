@@ -94,11 +94,6 @@ def chunk_document(
 ) -> list[Chunk]:
     """Pack a document's blocks into chunks; ``doc_key`` (path + content hash) seeds ids."""
     builder = _Builder(context_title(parsed.title, file_name), doc_key, count_tokens, config)
-    heading = None
-    for block in parsed.blocks:  # the heading in effect before each block
-        builder.heading_before[id(block)] = heading
-        if block.kind == BlockKind.HEADING and not block.section_path and block.text.strip():
-            heading = block.text.strip()
     segment: list[Block] = []
     for block in parsed.blocks:
         if not block.text.strip():
@@ -119,10 +114,6 @@ class _Builder:
         self.count = count
         self.config = config
         self.chunks: list[Chunk] = []
-        # Documents without a section structure (most PDFs, plain text): the last heading
-        # seen goes into the prefix of chunks that do not start with one, so a chunk from the
-        # middle of "Out-of-Network Providers" still says so (contextual chunk headers).
-        self.heading_before: dict[int, str | None] = {}
 
     # -- segments -------------------------------------------------------------------------
     def add_segment(self, blocks: list[Block]) -> None:
@@ -273,9 +264,6 @@ class _Builder:
         if not body.strip():
             return
         first = blocks[0]
-        heading = self.heading_before.get(id(first))
-        if heading and not first.section_path and first.kind != BlockKind.HEADING and heading not in prefix:
-            prefix = f"{prefix} | {heading}" if prefix else heading
         pages = [b.page for b in blocks if b.page is not None]
         rows = [r for b in blocks if b.row_range for r in b.row_range]
         kinds = {b.kind for b in blocks}

@@ -97,12 +97,3 @@ def test_context_title_adds_a_meaningful_file_name():
     assert context_title("", "员工手册.docx") == "员工手册"
     assert context_title("Report", "3f2a9c1d7e4b.pdf") == "Report"
 
-
-def test_chunk_from_the_middle_of_a_section_names_its_heading():
-    blocks = [Block("Out-of-Network Providers", BlockKind.HEADING, page=9)]
-    blocks += [Block(f"Out-of-network sentence {i} about costs and balance billing.", page=9) for i in range(12)]
-    blocks += [Block(f"More about the same topic on the next page, item {i}.", page=10) for i in range(3)]
-    chunks = chunk_document(_doc(blocks, "Plan"), "k", config=ChunkerConfig(80, 0))
-    assert chunks[0].text.startswith("Plan\nOut-of-Network Providers")  # starts with the heading itself
-    later = [c for c in chunks[1:]]
-    assert later and all(c.text.startswith("Plan | Out-of-Network Providers\n") for c in later)
