@@ -60,6 +60,7 @@ class Settings:
     candidates: int = 50
     refusal_threshold: float = 0.0  # calibrated: see EVAL.md "refusal"
     prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"
+    prompt_style: str = "label-first"  # measured: see EVAL.md "prompt"
     max_new_tokens: int = 200
     generation_timeout_s: float = 120.0
 

@@ -169,7 +169,8 @@ class Answerer:
         llm = self.llm()
         prompt = None
         if llm is not None:
-            prompt = build_prompt(question, passages, llm.prompt_tokens, self.settings.prompt_budget, history)
+            prompt = build_prompt(question, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
+                                  self.settings.prompt_style)
             if not prompt.passages:
                 notes.append("the prompt budget is too small for any passage; answering with extracted sentences")
         if llm is None or prompt is None or not prompt.passages:

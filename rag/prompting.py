@@ -53,12 +53,21 @@ def question_lang(question: str) -> str:
     return detect_lang(question)
 
 
-def _block(n: int, passage: Passage, text: str) -> str:
+STYLES = ("label-first", "label-last")
+
+
+def _block(n: int, passage: Passage, text: str, style: str = "label-first") -> str:
+    if style == "label-last":
+        # The label after the text: a 0.5B model tends to copy whatever opens a passage.
+        return f"[{n}] {text}\n({passage.label()})"
     return f"[{n}] ({passage.label()})\n{text}"
 
 
-def _user(lang: str, blocks: list[str], question: str) -> str:
-    return f"{_PASSAGES_HEADER[lang]}\n\n" + "\n\n".join(blocks) + f"\n\n{_QUESTION_HEADER[lang]} {question}"
+def _user(lang: str, blocks: list[str], question: str, style: str = "label-first") -> str:
+    body = f"{_PASSAGES_HEADER[lang]}\n\n" + "\n\n".join(blocks) + f"\n\n{_QUESTION_HEADER[lang]} {question}"
+    if style == "label-last":
+        return f"{_QUESTION_HEADER[lang]} {question}\n\n" + body
+    return body
 
 
 def build_prompt(
@@ -67,6 +76,7 @@ def build_prompt(
     count_prompt_tokens: Callable[[list[dict[str, str]]], int],
     budget: int,
     history: list[dict[str, str]] | None = None,
+    style: str = "label-first",
 ) -> Prompt:
     """Messages for the chat template with as many passages as fit in ``budget`` tokens.
 
@@ -75,48 +85,51 @@ def build_prompt(
     not sent to the model (a 0.5B model is distracted by it); follow-ups are resolved for
     retrieval instead (see conversation.py). It is accepted to keep the API stable.
     """
+    if style not in STYLES:
+        raise ValueError(f"prompt style must be one of {STYLES}, not {style!r}")
     lang = question_lang(question)
     system = {"role": "system", "content": SYSTEM[lang]}
+    block_of = lambda n, passage, text: _block(n, passage, text, style)  # noqa: E731
 
     def messages_for(blocks: list[str]) -> list[dict[str, str]]:
-        return [system, {"role": "user", "content": _user(lang, blocks, question)}]
+        return [system, {"role": "user", "content": _user(lang, blocks, question, style)}]
 
     included: list[PromptPassage] = []
     blocks: list[str] = []
     used = count_prompt_tokens(messages_for([]))
     for i, passage in enumerate(passages):
         n = len(included) + 1
-        block = _block(n, passage, passage.body)
+        block = block_of(n, passage, passage.body)
         cost = count_prompt_tokens(messages_for(blocks + [block])) - used
         if used + cost <= budget:
             blocks.append(block)
             included.append(PromptPassage(n, passage, passage.body, False))
             used += cost
             continue
-        trimmed = _trim_to_fit(passage, n, blocks, budget, messages_for, count_prompt_tokens)
+        trimmed = _trim_to_fit(passage, n, blocks, budget, messages_for, count_prompt_tokens, block_of)
         if trimmed is not None:
-            blocks.append(_block(n, passage, trimmed))
+            blocks.append(block_of(n, passage, trimmed))
             included.append(PromptPassage(n, passage, trimmed, True))
         break
     messages = messages_for(blocks)
     return Prompt(messages, included, lang, count_prompt_tokens(messages), len(passages) - len(included))
 
 
-def _trim_to_fit(passage, n, blocks, budget, messages_for, count) -> str | None:
+def _trim_to_fit(passage, n, blocks, budget, messages_for, count, block_of) -> str | None:
     """Longest sentence-prefix of the passage that fits (binary search on sentence count)."""
     sentences = split_sentences(passage.body)
     lo, hi, best = 1, len(sentences), None
     while lo <= hi:
         mid = (lo + hi) // 2
         text = _join(sentences[:mid])
-        if count(messages_for(blocks + [_block(n, passage, text)])) <= budget:
+        if count(messages_for(blocks + [block_of(n, passage, text)])) <= budget:
             best, lo = text, mid + 1
         else:
             hi = mid - 1
     if best is None:
         return None
     base = count(messages_for(blocks))
-    if count(messages_for(blocks + [_block(n, passage, best)])) - base < MIN_TRIMMED_TOKENS:
+    if count(messages_for(blocks + [block_of(n, passage, best)])) - base < MIN_TRIMMED_TOKENS:
         return None
     return best
 

@@ -44,8 +44,12 @@ ZH_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 _EN_INSTRUCTION = (
-    "Classify the sentiment of the following feedback as positive, negative or neutral. "
+    "Classify the sentiment of the following feedback as positive, negative or neutral.{definitions} "
     "Reply with one word: positive, negative or neutral.{example}\n\nFeedback: {text}"
+)
+_EN_DEFINITIONS = (
+    " positive: praise, thanks or satisfaction; negative: a complaint, a problem or dissatisfaction; "
+    "neutral: a question, a request or a plain statement of fact without feeling."
 )
 _EN_EXAMPLE = (
     "\nExamples: \"The new canteen is great.\" -> positive; \"My laptop broke again and nobody helps.\" -> "
@@ -75,12 +79,14 @@ class PromptVariant:
     example: bool  # one line of examples in the instruction
     calibrate: bool  # subtract the content-free prior (see the module docstring)
     description: str = ""
+    definitions: bool = False  # one sentence saying what each label covers (English prompt)
 
     def prompt(self, text: str, lang: str) -> tuple[list[dict[str, str]], dict[str, tuple[str, ...]]]:
         if lang == "zh" and self.zh_labels:
             body = _ZH_INSTRUCTION.format(example=_ZH_EXAMPLE if self.example else "", text=text)
             return [{"role": "user", "content": body}], ZH_WORDS
-        body = _EN_INSTRUCTION.format(example=_EN_EXAMPLE if self.example else "", text=text)
+        body = _EN_INSTRUCTION.format(definitions=_EN_DEFINITIONS if self.definitions else "",
+                                      example=_EN_EXAMPLE if self.example else "", text=text)
         return [{"role": "user", "content": body}], EN_WORDS
 
 
@@ -94,9 +100,10 @@ VARIANTS: dict[str, PromptVariant] = {
         PromptVariant("en+calibrated", False, False, True, "as en, minus the content-free prior"),
         PromptVariant("zh-labels+calibrated", True, False, True, "as zh-labels, minus the content-free prior"),
         PromptVariant("zh-labels+example+calibrated", True, True, True, "as zh-labels+example, minus the prior"),
+        PromptVariant("en+definitions", False, False, False, "as en, with what each label covers", True),
     )
 }
-DEFAULT_VARIANT = "zh-labels+example"  # measured best: bench/results/sentiment.md
+DEFAULT_VARIANT = "en"  # measured best on bench/sentiment_set.jsonl: bench/results/sentiment.md
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import uvicorn
 from ingest.pipeline import ingest
 from ingest.settings import Settings
 from rag.answer import AnswerEvent
-from tests.ingest.conftest import write_corpus
+from tests.fixture_docs import write_corpus
 from ui.api import create_app
 from ui.api_models import AskResponse
 from ui.api_runtime import ApiLimits, Runtime
