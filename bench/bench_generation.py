@@ -179,35 +179,6 @@ def peak_rss_mb() -> float:
 # ---------------------------------------------------------------- one configuration (subprocess)
 
 
-def quantize_int8_inplace(model: Any) -> None:
-    """Dynamic int8 (torch.ao, per-channel weights) for every Linear, one layer at a time from the
-    bf16 model, holding no reference to a converted layer afterwards, so an fp32 copy exists for one
-    layer at a time (quantize_dynamic on the whole model needs the whole model in fp32 plus a deep
-    copy). The rest (embeddings, norms) goes to fp32, which dynamic-quantised Linear layers expect."""
-    import warnings
-
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
-    from torch.ao.quantization import per_channel_dynamic_qconfig
-
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", message=".*quantize_per.*")
-    names = [name for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)]
-    for name in names:
-        parent_name, _, attr = name.rpartition(".")
-        parent = model.get_submodule(parent_name) if parent_name else model
-        source = getattr(parent, attr)
-        fp32 = torch.nn.Linear(source.in_features, source.out_features, bias=source.bias is not None)
-        with torch.no_grad():
-            fp32.weight.copy_(source.weight)
-            if source.bias is not None:
-                fp32.bias.copy_(source.bias)
-        fp32.qconfig = per_channel_dynamic_qconfig
-        setattr(parent, attr, DynamicLinear.from_float(fp32))
-        del source, fp32
-    model.float()
-
-
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
@@ -216,11 +187,10 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
 
     settings = Settings(threads=args.threads) if args.threads else Settings()
     started = time.monotonic()
-    llm = load_llm(args.model, settings, dtype=args.dtype)
+    # int8: the product's own loading path (bf16 weights, Linear layers quantised one at a time)
+    llm = load_llm(args.model, settings, dtype="int8" if args.quant == "int8" else args.dtype)
     if args.attn:
         llm.model.set_attn_implementation(args.attn)
-    if args.quant == "int8":
-        quantize_int8_inplace(llm.model)
     load_s = time.monotonic() - started
     rss_loaded = peak_rss_mb()
     messages = reference_messages()

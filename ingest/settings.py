@@ -38,6 +38,10 @@ def physical_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+class SettingsError(ValueError):
+    """A setting has a value it cannot take (the message names the variable and the choices)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     # where things live
@@ -47,6 +51,7 @@ class Settings:
     # models
     embed_model: str = "intfloat/multilingual-e5-small"
     llm: str = "Qwen/Qwen2.5-0.5B-Instruct"
+    llm_dtype: str = "auto"  # auto (bf16 with native CPU support, else fp32) | bf16 | fp32 | int8
     embed_batch_size: int = 16
     threads: int = field(default_factory=physical_cores)
     # ingest bounds
@@ -61,8 +66,18 @@ class Settings:
     refusal_threshold: float = 0.0  # calibrated: see EVAL.md "refusal"
     prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"
     prompt_style: str = "label-first"  # measured: see EVAL.md "prompt"
+    # When retrieval cleared the refusal threshold but the model still says the documents do not
+    # answer: "extract" shows the best-matching sentences (labelled as extracted), "refuse" trusts
+    # the model. Measured: see EVAL.md "model refusals".
+    on_model_refusal: str = "extract"
     max_new_tokens: int = 200
     generation_timeout_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name, allowed in _CHOICES.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise SettingsError(f"DOCQA_{name.upper()}={value!r} is not one of {', '.join(allowed)}")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -89,6 +104,14 @@ class Settings:
         return base.replace(**{k: (_coerce(_field(k), v) if isinstance(v, str) else v) for k, v in flags.items()})
 
 
+# String settings with a fixed set of values (checked when Settings are built).
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "prompt_style": ("label-first", "label-last"),
+    "on_model_refusal": ("extract", "refuse"),
+    "llm_dtype": ("auto", "bf16", "fp32", "int8"),
+}
+
+
 def _field(name: str) -> dataclasses.Field:
     return next(f for f in fields(Settings) if f.name == name)
 
@@ -103,5 +126,5 @@ def _coerce(f: dataclasses.Field, raw: str) -> Any:
         if kind == "float":
             return float(raw)
     except ValueError as exc:
-        raise ValueError(f"DOCQA_{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+        raise SettingsError(f"DOCQA_{f.name.upper()}={raw!r} is not a valid {kind}") from exc
     return raw

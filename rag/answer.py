@@ -207,6 +207,15 @@ class Answerer:
             notes.append(f"generation stopped early ({stats.stopped_reason})")
         shown = [pp.passage for pp in prompt.passages]
         if not raw or _MODEL_REFUSAL.search(raw) and len(raw) < 120:
+            # A 0.5B model says "the documents do not say" about passages that do answer (see
+            # EVAL.md "model refusals"); retrieval already judged them relevant, so by default the
+            # best-matching sentences are shown instead, labelled as extracted.
+            if self.settings.on_model_refusal == "extract":
+                cited = cite(extract(question, shown), shown)
+                if cited.citations:
+                    notes.append("the model found no answer in the passages; showing the closest sentences instead")
+                    yield finish(cited.text, False, "extractive", cited.citations, first_token_s, tokens, llm.name)
+                    return
             yield finish(REFUSAL_TEXT[lang], True, "refusal", [], first_token_s, tokens, llm.name)
             return
         cited = cite(raw, shown, [pp.text for pp in prompt.passages])

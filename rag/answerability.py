@@ -16,7 +16,7 @@ from rag.passages import Passage
 
 # Calibrated on ../shared/eval (answerable dev questions vs. the other set's questions as
 # unanswerable), see EVAL.md "refusal". Override with DOCQA_REFUSAL_THRESHOLD (dense).
-DEFAULT_DENSE_THRESHOLD = 0.80
+DEFAULT_DENSE_THRESHOLD = 0.86
 DEFAULT_COVERAGE_THRESHOLD = 0.5
 
 

@@ -28,6 +28,7 @@ from rag.llm_loading import (
     ModelSource,
     ModelUnavailable,
     choose_dtype,
+    quantize_int8,
     load_weights,
     resolve_source,
 )
@@ -93,13 +94,13 @@ class GenerationStats:
 class _Stopper:
     """StoppingCriteria: stop on the cancel event or past the deadline, remembering which."""
 
-    def __init__(self, cancel: threading.Event, deadline: float | None) -> None:
-        self.cancel = cancel
+    def __init__(self, cancels: tuple[threading.Event, ...], deadline: float | None) -> None:
+        self.cancels = cancels  # the caller's event and the generation's own (closing it)
         self.deadline = deadline
         self.reason: StopReason | None = None
 
     def should_stop(self) -> bool:
-        if self.cancel.is_set():
+        if any(c.is_set() for c in self.cancels):
             self.reason = "cancelled"
         elif self.deadline is not None and time.monotonic() >= self.deadline:
             self.reason = "timeout"
@@ -221,11 +222,14 @@ class LLM:
         if max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
         started = time.monotonic()
-        cancel = cancel or threading.Event()
+        # Closing the generation sets its own event, never the caller's: a caller may reuse one
+        # cancel event (a page's stop button) across answers.
+        own = threading.Event()
+        cancels = (own,) if cancel is None else (own, cancel)
         prompt = self.prompt_ids(messages)
-        generation = Generation(cancel)
+        generation = Generation(own)
         # A generator: nothing runs until the caller starts iterating.
-        generation._pieces = self._run(generation, prompt, max_new_tokens, cancel, timeout_s,
+        generation._pieces = self._run(generation, prompt, max_new_tokens, cancels, timeout_s,
                                        decoding or self.decoding, started)
         return generation
 
@@ -238,12 +242,12 @@ class LLM:
         return gen.text, gen.stats
 
     def _run(self, generation: Generation, prompt: list[int], max_new_tokens: int,
-             cancel: threading.Event, timeout_s: float | None, decoding: Decoding,
+             cancels: tuple[threading.Event, ...], timeout_s: float | None, decoding: Decoding,
              started: float) -> Iterator[str]:
         import torch
 
         deadline = started + timeout_s if timeout_s is not None else None
-        stopper = _Stopper(cancel, deadline)
+        stopper = _Stopper(cancels, deadline)
         streamer = _streamer_class()(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         outcome: dict[str, Any] = {}
 
@@ -278,7 +282,7 @@ class LLM:
                     yield piece
         finally:
             if worker.is_alive() and not streamer.ended:
-                cancel.set()  # the consumer left early: stop the decode loop
+                cancels[0].set()  # the consumer left early: stop the decode loop
             worker.join()
         if "error" in outcome:
             raise outcome["error"]
@@ -417,13 +421,14 @@ def load_llm(source: str | None, settings: Settings, *, dtype: str | None = None
     once per process and shared. Raises ``ModelUnavailable`` with a user-facing message when the
     weights are not here and cannot be fetched.
 
-    ``dtype``: auto | bf16 | fp32; default ``settings.llm_dtype`` when Settings has it, else auto.
+    ``dtype``: auto | bf16 | fp32 | int8; default ``settings.llm_dtype``.
     """
     import torch
 
     source = source or settings.llm or DEFAULT_LLM
-    torch_dtype = choose_dtype(dtype or getattr(settings, "llm_dtype", "auto"))
-    key = (source, str(torch_dtype))
+    requested = (dtype or settings.llm_dtype or "auto").lower()
+    torch_dtype = choose_dtype(requested)
+    key = (source, "int8" if requested == "int8" else str(torch_dtype))
     with _CACHE_LOCK:  # held while loading: a second caller waits for the first load, not a copy
         cached = _CACHE.get(key)
         if cached is not None:
@@ -432,7 +437,9 @@ def load_llm(source: str | None, settings: Settings, *, dtype: str | None = None
         src = resolve_source(source, settings)
         started = time.monotonic()
         tokenizer, model = load_weights(src, torch_dtype)
-        log.info("loaded %s (%s) in %.1f s", source, torch_dtype, time.monotonic() - started)
+        if requested == "int8":
+            quantize_int8(model)
+        log.info("loaded %s (%s) in %.1f s", source, key[1], time.monotonic() - started)
         llm = LLM(tokenizer, model, name=source, source=src)
         _CACHE[key] = llm
         return llm

@@ -180,9 +180,10 @@ def _fuse(candidates: list[int], dense: dict[int, float], lexical: dict[int, flo
     if fusion == "rrf":
         dense_rank = {r: i for i, r in enumerate(sorted(dense, key=dense.get, reverse=True))}
         lex_rank = {r: i for i, r in enumerate(sorted(lexical, key=lexical.get, reverse=True))}
+        # a candidate one retriever did not score at all (no query term in it) gets nothing from it
         return {
-            r: weight / (RRF_K + dense_rank[r] + 1) * (r in dense_rank)
-            + (1 - weight) / (RRF_K + lex_rank[r] + 1) * (r in lex_rank)
+            r: (weight / (RRF_K + dense_rank[r] + 1) if r in dense_rank else 0.0)
+            + ((1 - weight) / (RRF_K + lex_rank[r] + 1) if r in lex_rank else 0.0)
             for r in candidates
         }
     dn = _minmax(dense)

@@ -11,6 +11,8 @@ import logging
 import os
 import sys
 
+from ingest.settings import SettingsError
+
 # (module, human description) — each module exposes register(subparsers)
 _COMMAND_MODULES = ("ingest.cli", "rag.cli", "rag.sentiment_cli", "ui.commands", "ui.api_commands")
 
@@ -46,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SettingsError as exc:
+        print(f"docqa {args.command}: invalid setting: {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - last line of defence: a message, never a traceback
         if args.verbose:
             raise

@@ -171,7 +171,9 @@ def render_answer(answer: Answer, limit: int | None = None) -> None:
         _render_refusal(answer)
         return
     if answer.mode == "extractive":
-        st.badge("Extracted from your documents (no language model)", icon=":material/format_quote:", color="gray")
+        # with a model: it said the passages do not answer, so the closest sentences are shown
+        why = "the model found no answer; the closest sentences" if answer.model else "no language model"
+        st.badge(f"Extracted from your documents ({why})", icon=":material/format_quote:", color="gray")
     if answer.citations:
         # Sources first, always visible (a long answer must not hide where it comes from);
         # the quoted passages are one click away under the answer.

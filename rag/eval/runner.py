@@ -86,9 +86,9 @@ def run_eval(
         info["llm"] = answerer.model_name
     records: list[QuestionRecord] = []
     for i, q in enumerate(questions, 1):
-        record, ranked, cited = _one(q, docs, retriever, answerer, options)
+        record, ranked, cited, how = _one(q, docs, retriever, answerer, options)
         records.append(record)
-        details[q.id] = {"retrieved": [_brief(x) for x in ranked], "cited": [_brief(x) for x in cited]}
+        details[q.id] = how | {"retrieved": [_brief(x) for x in ranked], "cited": [_brief(x) for x in cited]}
         if on_record:
             on_record(i, len(questions), records[-1])
     info["seconds"] = round(time.perf_counter() - started, 1)
@@ -108,7 +108,7 @@ def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions):
             q.question, options.k, fusion=options.fusion, dense_weight=options.dense_weight, mode=options.mode
         )
         ranked = [to_item(p, docs) for p in result.passages]
-        return score_question(q, ranked, timings=Timings(retrieve_s=result.seconds)), ranked, []
+        return score_question(q, ranked, timings=Timings(retrieve_s=result.seconds)), ranked, [], {}
     answer = answerer.answer(q.question, k=options.k)
     ranked = [to_item(p, docs) for p in answer.passages]
     cited = [to_item(c.passage, docs) for c in answer.citations]
@@ -117,7 +117,10 @@ def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions):
         q, ranked, answer=answer.text, refused=answer.refused, cited=cited,
         timings=Timings(t.retrieve_s, t.first_token_s, t.total_s, answer.tokens.prompt, answer.tokens.completion),
     )
-    return record, ranked, cited
+    # how the answer was made (llm / extractive / refusal) and why, for error analysis
+    how = {"mode": answer.mode, "notes": answer.notes,
+           "decision": answer.decision.reason if answer.decision else None}
+    return record, ranked, cited, how
 
 
 def write_records(path: Path, records: list[QuestionRecord], details: dict[str, dict] | None = None) -> None:

@@ -18,7 +18,8 @@ def test_streams_tokens_then_one_checked_answer(answerer):
     assert "token" in kinds and kinds.index("token") < kinds.index("answer")
     answer = events[-1].answer
     streamed = "".join(e.text for e in events if e.kind == "token")
-    assert answer.mode in ("llm", "refusal")  # the tiny model writes random text
+    # the tiny model writes random text; an empty reply falls back to extracted sentences
+    assert answer.mode in ("llm", "extractive")
     assert answer.tokens.prompt > 0 and 0 < answer.tokens.completion <= 16
     assert answer.timings.first_token_s is not None and answer.timings.total_s >= answer.timings.first_token_s
     assert streamed  # pieces arrived before the final answer (the random model may emit only whitespace)
@@ -69,3 +70,34 @@ def test_followup_uses_previous_question_for_retrieval(answerer):
     answer = answerer.answer("and for a motorbike?", history=history)
     assert "mileage" in answer.search_query
     assert answer.passages[0].doc_name == "rates.xlsx"
+
+
+class _RefusingModel:
+    """The real tiny model for prompt sizes, but its reply is fixed: the 0.5B model's false
+    refusal ("The documents do not say.") cannot be produced on demand by a random model."""
+
+    def __init__(self, real):
+        self.real, self.name = real, "refusing-model"
+
+    def prompt_tokens(self, messages):
+        return self.real.prompt_tokens(messages)
+
+    def stream(self, messages, **kwargs):
+        gen = self.real.stream(messages, max_new_tokens=1)
+        gen._pieces = iter(["The documents do not say."])
+        return gen
+
+
+@pytest.mark.parametrize("policy, mode", [("extract", "extractive"), ("refuse", "refusal")])
+def test_model_refusal_after_a_relevant_retrieval_follows_the_setting(rag_settings, policy, mode):
+    answerer = Answerer(rag_settings.replace(on_model_refusal=policy))
+    real = answerer.llm()
+    answerer._llm = _RefusingModel(real)
+    answer = answerer.answer("How many days of annual leave do employees receive?")
+    assert answer.mode == mode
+    if policy == "extract":
+        assert not answer.refused and "25 days" in answer.text
+        assert answer.citations and answer.citations[0].passage.doc_name == "leave.txt"
+        assert any("closest sentences" in n for n in answer.notes)
+    else:
+        assert answer.refused and answer.citations == []

@@ -118,8 +118,29 @@ def test_bf16_choice_follows_cpu_flags() -> None:
     assert not cpu_supports_bf16("flags\t: fpu avx2 avx512f\n")
 
 
+def test_int8_quantises_every_linear_layer_and_still_generates(tiny_qwen_dir: Path) -> None:
+    import torch
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+    clear_llm_cache()
+    int8 = load_llm(str(tiny_qwen_dir), Settings(threads=1), dtype="int8")
+    layers = [m for m in int8.model.modules() if isinstance(m, (torch.nn.Linear, DynamicLinear))]
+    assert layers and all(isinstance(m, DynamicLinear) for m in layers)
+    assert load_llm(str(tiny_qwen_dir), Settings(threads=1, llm_dtype="int8")) is int8  # cached per dtype
+    text, stats = int8.generate(MESSAGES, max_new_tokens=4)
+    assert stats.completion_tokens >= 1 and stats.stopped_reason in ("eos", "max_tokens")
+    # the quantised model scores the next token almost as the full-precision one does
+    fp32 = load_llm(str(tiny_qwen_dir), Settings(threads=1), dtype="fp32")
+    ids = torch.tensor([fp32.prompt_ids(MESSAGES)])
+    with torch.inference_mode():
+        a = fp32.model(ids).logits[0, -1].float()
+        b = int8.model(ids).logits[0, -1].float()
+    assert torch.nn.functional.cosine_similarity(a, b, dim=0) > 0.95
+    clear_llm_cache()
+
+
 def test_invalid_dtype_names_the_choices(tiny_qwen_dir: Path) -> None:
-    with pytest.raises(ValueError, match="auto, bf16, fp32"):
+    with pytest.raises(ValueError, match="auto, bf16, fp32, int8"):
         load_llm(str(tiny_qwen_dir), Settings(), dtype="fp8")
 
 
@@ -303,6 +324,19 @@ def test_cancel_event_stops_generation(llm: LLM) -> None:
     assert gen.stats.stopped_reason == "cancelled"
     assert gen.stats.completion_tokens < 400
     assert gen.text == first + "".join(rest)
+
+
+def test_closing_a_generation_leaves_the_callers_event_alone(llm: LLM) -> None:
+    """A page reuses one stop event across answers: closing one answer must not cancel the next."""
+    cancel = threading.Event()
+    gen = llm.stream(MESSAGES, max_new_tokens=50, cancel=cancel)
+    next(gen)
+    gen.close()  # the consumer leaves early
+    assert not cancel.is_set()
+    again = llm.stream(MESSAGES, max_new_tokens=3, cancel=cancel)
+    list(again)
+    assert again.stats is not None and again.stats.stopped_reason != "cancelled"
+    assert again.stats.completion_tokens > 0
 
 
 def test_cancel_before_start_generates_nothing(llm: LLM) -> None:

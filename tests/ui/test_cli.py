@@ -67,3 +67,13 @@ def test_errors_are_messages_not_tracebacks(env, capsys, tmp_path):
     assert code == 1 and "no index" in err and "Traceback" not in err
     code, out, err = run(capsys, "ingest", str(tmp_path / "missing-folder"), "--json")
     assert code == 2 and json.loads(out)["files"][0]["reason"] == "no such file or folder"
+
+
+def test_a_bad_setting_names_the_variable_and_its_choices(env, capsys, monkeypatch):
+    monkeypatch.setenv("DOCQA_ON_MODEL_REFUSAL", "sometimes")
+    code, _, err = run(capsys, "search", "anything")
+    assert code == 2 and "DOCQA_ON_MODEL_REFUSAL='sometimes' is not one of extract, refuse" in err
+    monkeypatch.delenv("DOCQA_ON_MODEL_REFUSAL")
+    monkeypatch.setenv("DOCQA_K", "five")
+    code, _, err = run(capsys, "search", "anything")
+    assert code == 2 and "DOCQA_K='five' is not a valid int" in err and "Traceback" not in err
