@@ -66,10 +66,12 @@ class Settings:
     refusal_threshold: float = 0.0  # calibrated: see EVAL.md "refusal"
     prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"
     prompt_style: str = "label-first"  # measured: see EVAL.md "prompt"
-    # When retrieval cleared the refusal threshold but the model still says the documents do not
-    # answer: "extract" shows the best-matching sentences (labelled as extracted), "refuse" trusts
-    # the model. Measured: see EVAL.md "model refusals".
-    on_model_refusal: str = "extract"
+    # The model's part in refusals, once retrieval cleared the refusal threshold: "refuse" tells it
+    # it may say the documents do not answer and trusts it; "extract" tells it too, but answers a
+    # model refusal with the best-matching sentences (labelled as extracted); "unasked" does not
+    # mention refusing (refusal is decided in code) and extracts if the model refuses anyway.
+    # Measured: see EVAL.md "model refusals".
+    on_model_refusal: str = "unasked"
     max_new_tokens: int = 200
     generation_timeout_s: float = 120.0
 
@@ -107,7 +109,7 @@ class Settings:
 # String settings with a fixed set of values (checked when Settings are built).
 _CHOICES: dict[str, tuple[str, ...]] = {
     "prompt_style": ("label-first", "label-last"),
-    "on_model_refusal": ("extract", "refuse"),
+    "on_model_refusal": ("extract", "refuse", "unasked"),
     "llm_dtype": ("auto", "bf16", "fp32", "int8"),
 }
 

@@ -58,6 +58,7 @@ class Answer:
     search_query: str = ""
     decision: Decision | None = None
     notes: list[str] = field(default_factory=list)
+    raw: str = ""  # what the model wrote, before citations were checked ("" without a model)
 
     def to_json(self) -> dict:
         """The shape of `docqa ask --json` and POST /v1/ask."""
@@ -157,10 +158,10 @@ class Answerer:
         decision = decide(question if query == question else query, passages, threshold)
         lang = question_lang(question)
 
-        def finish(text, refused, mode, citations, first=None, tokens=TokenCounts(), model=None) -> AnswerEvent:
+        def finish(text, refused, mode, citations, first=None, tokens=TokenCounts(), model=None, raw="") -> AnswerEvent:
             timings = Timings(retrieve_s, first, time.perf_counter() - started)
             return AnswerEvent("answer", answer=Answer(question, text, refused, mode, citations, passages, timings,
-                                                       tokens, model, query, decision, notes))
+                                                       tokens, model, query, decision, notes, raw))
 
         if not decision.answerable:
             yield finish(REFUSAL_TEXT[lang], True, "refusal", [])
@@ -170,7 +171,7 @@ class Answerer:
         prompt = None
         if llm is not None:
             prompt = build_prompt(question, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
-                                  self.settings.prompt_style)
+                                  self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked")
             if not prompt.passages:
                 notes.append("the prompt budget is too small for any passage; answering with extracted sentences")
         if llm is None or prompt is None or not prompt.passages:
@@ -206,20 +207,23 @@ class Answerer:
         if stats and stats.stopped_reason in ("timeout", "cancelled"):
             notes.append(f"generation stopped early ({stats.stopped_reason})")
         shown = [pp.passage for pp in prompt.passages]
-        if not raw or _MODEL_REFUSAL.search(raw) and len(raw) < 120:
-            # A 0.5B model says "the documents do not say" about passages that do answer (see
-            # EVAL.md "model refusals"); retrieval already judged them relevant, so by default the
-            # best-matching sentences are shown instead, labelled as extracted.
-            if self.settings.on_model_refusal == "extract":
-                cited = cite(extract(question, shown), shown)
-                if cited.citations:
-                    notes.append("the model found no answer in the passages; showing the closest sentences instead")
-                    yield finish(cited.text, False, "extractive", cited.citations, first_token_s, tokens, llm.name)
-                    return
-            yield finish(REFUSAL_TEXT[lang], True, "refusal", [], first_token_s, tokens, llm.name)
+        refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
+        cited = cite(raw, shown, [pp.text for pp in prompt.passages]) if raw and not refused_by_model else None
+        if cited is not None and cited.text.strip():
+            yield finish(cited.text, False, "llm", cited.citations, first_token_s, tokens, llm.name, raw)
             return
-        cited = cite(raw, shown, [pp.text for pp in prompt.passages])
-        yield finish(cited.text, False, "llm", cited.citations, first_token_s, tokens, llm.name)
+        # The model wrote nothing usable (only markers or whitespace) or said the documents do not
+        # answer. A 0.5B model says that about passages that do answer (see EVAL.md "model
+        # refusals"); retrieval already judged them relevant, so by default the best-matching
+        # sentences are shown instead, labelled as extracted.
+        if self.settings.on_model_refusal != "refuse":
+            extracted = cite(extract(question, shown), shown)
+            if extracted.citations:
+                notes.append("the model found no answer in the passages; showing the closest sentences instead")
+                yield finish(extracted.text, False, "extractive", extracted.citations, first_token_s, tokens,
+                             llm.name, raw)
+                return
+        yield finish(REFUSAL_TEXT[lang], True, "refusal", [], first_token_s, tokens, llm.name, raw)
 
     def _threshold(self) -> float:
         return self.settings.refusal_threshold or DEFAULT_DENSE_THRESHOLD

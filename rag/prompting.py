@@ -19,15 +19,21 @@ SYSTEM = {
         "You answer questions about an organisation's documents using ONLY the numbered passages the user gives. "
         "Answer in one to three short sentences, in English. After each sentence put the number of the passage it "
         "comes from in square brackets, like [1]. Copy figures, names and conditions exactly as the passage states "
-        "them. If the passages do not contain the answer, reply only: The documents do not say."
+        "them."
     ),
     "zh": (
         "你根据用户给出的编号资料回答关于单位文件的问题，只能使用这些资料中的内容。"
         "用中文回答，一到三句话，简洁准确。每句话后用方括号标出所依据资料的编号，例如[1]。"
-        "数字、名称和条件要与资料原文一致。如果资料中没有答案，只回答：文档中没有相关信息。"
+        "数字、名称和条件要与资料原文一致。"
     ),
 }
 REFUSAL_TEXT = {"en": "The documents do not say.", "zh": "文档中没有相关信息。"}
+# Appended when the model is allowed to refuse (on_model_refusal="refuse"). Otherwise refusal is
+# decided in code only: a 0.5B model told it may refuse does so about passages that answer.
+_MAY_REFUSE = {
+    "en": " If the passages do not contain the answer, reply only: The documents do not say.",
+    "zh": "如果资料中没有答案，只回答：文档中没有相关信息。",
+}
 _PASSAGES_HEADER = {"en": "Passages:", "zh": "资料："}
 _QUESTION_HEADER = {"en": "Question:", "zh": "问题："}
 
@@ -77,6 +83,7 @@ def build_prompt(
     budget: int,
     history: list[dict[str, str]] | None = None,
     style: str = "label-first",
+    may_refuse: bool = True,
 ) -> Prompt:
     """Messages for the chat template with as many passages as fit in ``budget`` tokens.
 
@@ -88,7 +95,7 @@ def build_prompt(
     if style not in STYLES:
         raise ValueError(f"prompt style must be one of {STYLES}, not {style!r}")
     lang = question_lang(question)
-    system = {"role": "system", "content": SYSTEM[lang]}
+    system = {"role": "system", "content": SYSTEM[lang] + (_MAY_REFUSE[lang] if may_refuse else "")}
     block_of = lambda n, passage, text: _block(n, passage, text, style)  # noqa: E731
 
     def messages_for(blocks: list[str]) -> list[dict[str, str]]:

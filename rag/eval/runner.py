@@ -118,7 +118,7 @@ def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions):
         timings=Timings(t.retrieve_s, t.first_token_s, t.total_s, answer.tokens.prompt, answer.tokens.completion),
     )
     # how the answer was made (llm / extractive / refusal) and why, for error analysis
-    how = {"mode": answer.mode, "notes": answer.notes,
+    how = {"mode": answer.mode, "notes": answer.notes, "raw": answer.raw,
            "decision": answer.decision.reason if answer.decision else None}
     return record, ranked, cited, how
 

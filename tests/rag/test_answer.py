@@ -72,27 +72,29 @@ def test_followup_uses_previous_question_for_retrieval(answerer):
     assert answer.passages[0].doc_name == "rates.xlsx"
 
 
-class _RefusingModel:
+class _FixedReplyModel:
     """The real tiny model for prompt sizes, but its reply is fixed: the 0.5B model's false
     refusal ("The documents do not say.") cannot be produced on demand by a random model."""
 
-    def __init__(self, real):
-        self.real, self.name = real, "refusing-model"
+    def __init__(self, real, reply="The documents do not say."):
+        self.real, self.reply, self.name = real, reply, "fixed-reply-model"
 
     def prompt_tokens(self, messages):
         return self.real.prompt_tokens(messages)
 
     def stream(self, messages, **kwargs):
         gen = self.real.stream(messages, max_new_tokens=1)
-        gen._pieces = iter(["The documents do not say."])
+        gen._pieces = iter([self.reply])
         return gen
 
 
+@pytest.mark.parametrize("reply", ["The documents do not say.", "[2]", " \n"])
 @pytest.mark.parametrize("policy, mode", [("extract", "extractive"), ("refuse", "refusal")])
-def test_model_refusal_after_a_relevant_retrieval_follows_the_setting(rag_settings, policy, mode):
+def test_model_refusal_after_a_relevant_retrieval_follows_the_setting(rag_settings, policy, mode, reply):
+    """A refusal, or a reply with no words (only a marker, only whitespace)."""
     answerer = Answerer(rag_settings.replace(on_model_refusal=policy))
     real = answerer.llm()
-    answerer._llm = _RefusingModel(real)
+    answerer._llm = _FixedReplyModel(real, reply)
     answer = answerer.answer("How many days of annual leave do employees receive?")
     assert answer.mode == mode
     if policy == "extract":
@@ -101,3 +103,4 @@ def test_model_refusal_after_a_relevant_retrieval_follows_the_setting(rag_settin
         assert any("closest sentences" in n for n in answer.notes)
     else:
         assert answer.refused and answer.citations == []
+    assert answer.raw == reply.strip()

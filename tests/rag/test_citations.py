@@ -32,6 +32,15 @@ def test_marker_on_unrelated_passage_is_corrected():
     assert [c.passage.rowid for c in out.citations] == [2]
 
 
+def test_marker_on_a_weaker_passage_moves_to_the_one_that_states_the_claim():
+    # [1] shares "USD 25" with the sentence; [2] states all of it
+    out = cite("Airport parking is paid up to USD 25 a day [1].", PASSAGES)
+    assert [c.passage.rowid for c in out.citations] == [2]
+    # close support stays with the model's choice
+    out = cite("Receipts are required for items over USD 25 [1].", PASSAGES)
+    assert [c.passage.rowid for c in out.citations] == [1]
+
+
 def test_unsupported_sentence_is_left_uncited():
     out = cite("Bonuses are paid every December.", PASSAGES)
     assert out.citations == [] and out.unsupported == ["Bonuses are paid every December."]

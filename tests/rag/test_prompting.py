@@ -25,7 +25,8 @@ def test_passages_numbered_and_labelled_in_the_model_template(llm):
     assert "[1] (file1.pdf · p. 7)\nClaims within 30 days." in user
     assert "[2] (file2.pdf · Rates)\nCar: 0.62" in user
     assert user.rstrip().endswith("Question: How long do I have?")
-    assert prompt.messages[0]["content"] == SYSTEM["en"]
+    assert prompt.messages[0]["content"].startswith(SYSTEM["en"])
+    assert prompt.messages[0]["content"].endswith("reply only: The documents do not say.")
     assert prompt.tokens == llm.prompt_tokens(prompt.messages)
     rendered = llm.tokenizer.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
     assert "<|im_start|>system" in rendered and rendered.rstrip().endswith("<|im_start|>assistant")
@@ -33,8 +34,16 @@ def test_passages_numbered_and_labelled_in_the_model_template(llm):
 
 def test_chinese_question_gets_chinese_instructions(llm):
     prompt = build_prompt("年假有几天？", [P(1, "年假5天。")], llm.prompt_tokens, 1000)
-    assert prompt.lang == "zh" and prompt.messages[0]["content"] == SYSTEM["zh"]
+    assert prompt.lang == "zh" and prompt.messages[0]["content"].startswith(SYSTEM["zh"])
     assert "问题： 年假有几天？" in prompt.messages[1]["content"]
+
+
+@pytest.mark.parametrize("question, refusal", [("How long?", "The documents do not say."), ("多久？", "文档中没有相关信息。")])
+def test_refusal_instruction_only_when_the_model_may_refuse(llm, question, refusal):
+    asked = build_prompt(question, [P(1, "Claims within 30 days.")], llm.prompt_tokens, 1000)
+    unasked = build_prompt(question, [P(1, "Claims within 30 days.")], llm.prompt_tokens, 1000, may_refuse=False)
+    assert refusal in asked.messages[0]["content"] and refusal not in unasked.messages[0]["content"]
+    assert unasked.tokens < asked.tokens
 
 
 @pytest.mark.parametrize("budget", [450, 700, 1000])

@@ -72,7 +72,7 @@ def test_errors_are_messages_not_tracebacks(env, capsys, tmp_path):
 def test_a_bad_setting_names_the_variable_and_its_choices(env, capsys, monkeypatch):
     monkeypatch.setenv("DOCQA_ON_MODEL_REFUSAL", "sometimes")
     code, _, err = run(capsys, "search", "anything")
-    assert code == 2 and "DOCQA_ON_MODEL_REFUSAL='sometimes' is not one of extract, refuse" in err
+    assert code == 2 and "DOCQA_ON_MODEL_REFUSAL='sometimes' is not one of extract, refuse, unasked" in err
     monkeypatch.delenv("DOCQA_ON_MODEL_REFUSAL")
     monkeypatch.setenv("DOCQA_K", "five")
     code, _, err = run(capsys, "search", "anything")
