@@ -17,6 +17,7 @@ from ingest.settings import Settings
 from rag.answer import Answer, Answerer
 from rag.citations import strip_markers
 from ui.page_engine import IndexFacts, forget_answerer, model_problem, open_answerer
+from ui.page_plainchat import clear_chat, render_plain_chat
 from ui.page_render import answer_html, clip, escape_markdown, passage_markdown, seconds
 from ui.page_sidebar import AskOptions
 
@@ -37,11 +38,17 @@ def history_for_rag(items: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 def render_chat(settings: Settings, options: AskOptions, facts: IndexFacts) -> None:
     head, button = st.columns([5, 3], vertical_alignment="bottom")
-    head.subheader("Ask", anchor=False)
+    head.subheader("General chat" if options.plain_chat else "Ask", anchor=False)
     if button.button("New conversation", icon=":material/add_comment:", width="stretch", key="new_conversation",
                      help="Forget the questions so far; follow-up questions start afresh"):
-        st.session_state[_MESSAGES_KEY] = []
+        if options.plain_chat:
+            clear_chat()
+        else:
+            st.session_state[_MESSAGES_KEY] = []
         st.rerun()
+    if options.plain_chat:
+        render_plain_chat(settings, options.max_new_tokens)
+        return
 
     answerer, problem = (open_answerer(settings) if facts.indexed else (None, None))
     if facts.indexed and problem:

@@ -27,6 +27,7 @@ class AskOptions:
     max_new_tokens: int
     strictness: str
     dense_threshold: float
+    plain_chat: bool = False  # general chat with the model alone, not the documents
 
 
 def base_threshold(settings: Settings) -> float:
@@ -43,7 +44,10 @@ def render_controls(settings: Settings) -> AskOptions:
     strictness = st.sidebar.select_slider("Answer strictness", options=list(STRICTNESS), value="normal",
                                           key="opt_strictness", help=STRICTNESS_HELP)
     threshold = round(base_threshold(settings) + STRICTNESS[strictness], 4)
-    return AskOptions(k, max_tokens, strictness, threshold)
+    plain = st.sidebar.toggle("General chat (not from your documents)", key="opt_plain_chat",
+                              help="Talk to the language model alone: no documents, no sources. "
+                                   "Every reply is marked as not based on your documents.")
+    return AskOptions(k, max_tokens, strictness, threshold, plain)
 
 
 def render_info(settings: Settings, facts: IndexFacts, model_problem: str | None) -> None:

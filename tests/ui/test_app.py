@@ -201,6 +201,39 @@ def test_tiny_qwen_answer_is_streamed_and_timed(ui_env, tiny_qwen_dir, monkeypat
     assert at.session_state["model_ready"] is True
 
 
+def test_general_chat_is_marked_and_kept_apart_from_document_answers(ui_env, tiny_qwen_dir, monkeypatch):
+    """The sidebar toggle: the model alone, works with no documents at all, every reply carries the
+    not-from-your-documents notice, and the document conversation is left as it was."""
+    monkeypatch.setenv("DOCQA_LLM", str(tiny_qwen_dir))
+    at = start()
+    at.toggle(key="opt_plain_chat").set_value(True)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("not from your documents" in i for i in texts(at.info))
+    at.chat_input(key="plain_chat_input").set_value("Hello, who are you?")
+    at.run()
+    assert not at.exception, at.exception
+    assistant = [m for m in at.chat_message if m.name == "assistant"][-1]
+    assert any("total" in c for c in texts(assistant.caption))
+    notice = "General chat: this reply is not based on your documents and may be wrong."
+    assert any(notice in m for m in texts(assistant.markdown)), texts(assistant.markdown)  # st.badge is Markdown
+    assert len(at.session_state["plain_chat_messages"]) == 2
+    assert "messages" not in at.session_state or at.session_state["messages"] == []
+    # back to documents: the general-chat turns are not shown there
+    at.toggle(key="opt_plain_chat").set_value(False)
+    at.run()
+    assert not [m for m in at.chat_message if m.name == "assistant"]
+
+
+def test_general_chat_without_a_model_says_why(ui_env):
+    at = start()
+    at.toggle(key="opt_plain_chat").set_value(True)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("General chat needs the language model" in w for w in texts(at.warning))
+    assert at.chat_input(key="plain_chat_input").disabled
+
+
 # ------------------------------------------------------------------ uploads, directly
 
 
