@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ingest.settings import Settings
+from rag.decoding import DEFAULT_DECODING, Decoding, answer_penalties, stop_token_ids
 from rag.llm_loading import (
     DEFAULT_LLM,
     ModelSource,
@@ -50,28 +51,6 @@ log = logging.getLogger(__name__)
 StopReason = Literal["eos", "max_tokens", "timeout", "cancelled"]
 
 
-@dataclass(frozen=True)
-class Decoding:
-    """Decoding settings. The default was chosen by measurement on the real 0.5B model
-    (bench/results/generation.md "decoding").
-
-    ``repetition_penalty`` and ``no_repeat_ngram_size`` apply to the answer only
-    (``penalize_prompt=False``): transformers applies them to the prompt too by default, which
-    punishes exactly what a grounded answer must do, copy figures and phrases from the passages
-    (measured: prompt-wide no-repeat n-grams turned "三十六小时" into "三十七小时").
-    """
-
-    do_sample: bool = False
-    repetition_penalty: float = 1.1
-    no_repeat_ngram_size: int = 0
-    penalize_prompt: bool = False
-    temperature: float = 0.7
-    top_p: float = 0.8
-    top_k: int = 20
-    seed: int | None = None  # sampling only: fixes the draw for reproducible answers
-
-
-DEFAULT_DECODING = Decoding()
 
 
 @dataclass(frozen=True)
@@ -184,7 +163,7 @@ class LLM:
         self.source = source
         self.decoding = decoding
         self.dtype = str(getattr(model, "dtype", "")).replace("torch.", "")
-        self.stop_token_ids = _stop_token_ids(tokenizer, model)
+        self.stop_token_ids = stop_token_ids(tokenizer, model)
         self._lock = threading.Lock()  # one generation / forward pass at a time
 
     # ---------------------------------------------------------------- tokens
@@ -263,7 +242,7 @@ class LLM:
                             input_ids=torch.tensor([prompt], dtype=torch.long),
                             attention_mask=torch.ones((1, len(prompt)), dtype=torch.long),
                             generation_config=self._generation_config(decoding, max_new_tokens),
-                            logits_processor=_answer_penalties(decoding, len(prompt)),
+                            logits_processor=answer_penalties(decoding, len(prompt)),
                             stopping_criteria=_criteria_list(stopper),
                             streamer=streamer,
                         )
@@ -325,7 +304,7 @@ class LLM:
         if decoding.penalize_prompt:  # transformers' own processors: prompt and answer alike
             config.update(repetition_penalty=decoding.repetition_penalty,
                           no_repeat_ngram_size=decoding.no_repeat_ngram_size)
-        else:  # neutral here; _answer_penalties applies them to the answer only
+        else:  # neutral here; answer_penalties applies them to the answer only
             config.update(repetition_penalty=1.0, no_repeat_ngram_size=0)
         if decoding.do_sample:
             config.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=decoding.top_k)
@@ -348,7 +327,8 @@ class LLM:
             return {}
         prompt = self.prompt_ids(messages, assistant_prefix=assistant_prefix)
         with self._lock, torch.inference_mode():
-            logits = self.model(input_ids=torch.tensor([prompt], dtype=torch.long)).logits[0, -1]
+            # logits_to_keep=1: only the last position goes through the 151k-word output layer
+            logits = self.model(input_ids=torch.tensor([prompt], dtype=torch.long), logits_to_keep=1).logits[0, -1]
             logprobs = torch.log_softmax(logits.float(), dim=-1)
         return {c: float(logprobs[self.first_token(c)]) for c in candidates}
 
@@ -359,55 +339,10 @@ class LLM:
         return int(ids[0])
 
 
-def _answer_penalties(decoding: Decoding, prompt_len: int) -> Any:
-    """Repetition penalty and no-repeat n-grams over the generated tokens only (see ``Decoding``)."""
-    from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
-
-    processors = LogitsProcessorList()
-    if decoding.penalize_prompt:
-        return processors
-    if decoding.repetition_penalty != 1.0:
-        processors.append(RepetitionPenaltyLogitsProcessor(float(decoding.repetition_penalty), prompt_ignore_length=prompt_len))
-    if decoding.no_repeat_ngram_size > 0:
-        processors.append(_AnswerOnly(NoRepeatNGramLogitsProcessor(decoding.no_repeat_ngram_size), prompt_len))
-    return processors
-
-
-class _AnswerOnly:
-    """Runs a logits processor on the generated part of the sequence only."""
-
-    def __init__(self, processor: Any, prompt_len: int) -> None:
-        self.processor = processor
-        self.prompt_len = prompt_len
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        return self.processor(input_ids[:, self.prompt_len:], scores)
-
-
 def _criteria_list(stopper: _Stopper) -> Any:
     from transformers import StoppingCriteriaList
 
     return StoppingCriteriaList([stopper])
-
-
-def _stop_token_ids(tokenizer: Any, model: Any) -> frozenset[int]:
-    """End-of-turn ids: the checkpoint's eos id(s), the tokenizer's eos, and Qwen's ChatML markers
-    where the vocabulary has them (a GGUF-derived config sometimes names only one of them)."""
-    ids: set[int] = set()
-    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    if isinstance(configured, int):
-        ids.add(configured)
-    elif configured:
-        ids.update(int(i) for i in configured)
-    if tokenizer.eos_token_id is not None:
-        ids.add(int(tokenizer.eos_token_id))
-    vocab = tokenizer.get_vocab()
-    for marker in ("<|im_end|>", "<|endoftext|>"):
-        if marker in vocab:
-            ids.add(int(vocab[marker]))
-    if not ids:
-        raise ModelUnavailable("the model defines no end-of-sequence token; cannot bound its replies")
-    return frozenset(ids)
 
 
 # ---------------------------------------------------------------- loading, once per process

@@ -300,12 +300,12 @@ def test_repetition_limits_apply_to_the_answer_not_the_prompt(tiny_qwen_dir: Pat
         with torch.inference_mode():
             prompt = llm.prompt_ids(MESSAGES)
             ids = torch.tensor([prompt])
-            from rag.generation import _answer_penalties
+            from rag.decoding import answer_penalties
 
             out = llm.model.generate(
                 input_ids=ids, attention_mask=torch.ones_like(ids),
                 generation_config=llm._generation_config(decoding, 3),
-                logits_processor=_answer_penalties(decoding, len(prompt)),
+                logits_processor=answer_penalties(decoding, len(prompt)),
             )
         return out[0, len(prompt):].tolist()
 

@@ -1,0 +1,77 @@
+"""How the chat model picks tokens: decoding settings, repetition limits on the answer only, and
+the end-of-turn ids that bound a reply. Kept apart from generation.py, which runs the model."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rag.llm_loading import ModelUnavailable
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """Decoding settings. The default was chosen by measurement on the real 0.5B model
+    (bench/results/generation.md "decoding").
+
+    ``repetition_penalty`` and ``no_repeat_ngram_size`` apply to the answer only
+    (``penalize_prompt=False``): transformers applies them to the prompt too by default, which
+    punishes exactly what a grounded answer must do, copy figures and phrases from the passages
+    (measured: prompt-wide no-repeat n-grams turned "三十六小时" into "三十七小时").
+    """
+
+    do_sample: bool = False
+    repetition_penalty: float = 1.1
+    no_repeat_ngram_size: int = 0
+    penalize_prompt: bool = False
+    temperature: float = 0.7
+    top_p: float = 0.8
+    top_k: int = 20
+    seed: int | None = None  # sampling only: fixes the draw for reproducible answers
+
+
+DEFAULT_DECODING = Decoding()
+
+
+def answer_penalties(decoding: Decoding, prompt_len: int) -> Any:
+    """Repetition penalty and no-repeat n-grams over the generated tokens only (see ``Decoding``)."""
+    from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
+
+    processors = LogitsProcessorList()
+    if decoding.penalize_prompt:
+        return processors
+    if decoding.repetition_penalty != 1.0:
+        processors.append(RepetitionPenaltyLogitsProcessor(float(decoding.repetition_penalty), prompt_ignore_length=prompt_len))
+    if decoding.no_repeat_ngram_size > 0:
+        processors.append(_AnswerOnly(NoRepeatNGramLogitsProcessor(decoding.no_repeat_ngram_size), prompt_len))
+    return processors
+
+
+class _AnswerOnly:
+    """Runs a logits processor on the generated part of the sequence only."""
+
+    def __init__(self, processor: Any, prompt_len: int) -> None:
+        self.processor = processor
+        self.prompt_len = prompt_len
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        return self.processor(input_ids[:, self.prompt_len:], scores)
+
+
+def stop_token_ids(tokenizer: Any, model: Any) -> frozenset[int]:
+    """End-of-turn ids: the checkpoint's eos id(s), the tokenizer's eos, and Qwen's ChatML markers
+    where the vocabulary has them (a GGUF-derived config sometimes names only one of them)."""
+    ids: set[int] = set()
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif configured:
+        ids.update(int(i) for i in configured)
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    vocab = tokenizer.get_vocab()
+    for marker in ("<|im_end|>", "<|endoftext|>"):
+        if marker in vocab:
+            ids.add(int(vocab[marker]))
+    if not ids:
+        raise ModelUnavailable("the model defines no end-of-sequence token; cannot bound its replies")
+    return frozenset(ids)
