@@ -15,6 +15,8 @@ from rag.passages import Passage
 # [1] [1, 2] [1][2] 【1】 [1-2] ［１］ — what small models actually emit
 _MARKER = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*(?:[,，、;；]|-|–)\s*\d{1,2})*)\s*[\]】］]")
 ATTRIBUTE_MIN_OVERLAP = 0.5  # share of a sentence's units found in the passage to attribute it
+ATTRIBUTE_TIE = 0.0  # unmarked sentences: passages within this much of the best support are cited too
+ATTRIBUTE_MAX_PASSAGES = 2
 REATTRIBUTE_MAX_OVERLAP = 0.2  # a cited passage this unrelated to its sentence is replaced...
 REATTRIBUTE_MIN_BETTER = 0.5  # ...by one that supports the sentence at least this well
 # A cited passage that supports its sentence this much less than another passage does is also
@@ -117,7 +119,11 @@ def _cite_sentence(
         ):
             valid = [best + 1]
     elif best is not None and scores[best] >= ATTRIBUTE_MIN_OVERLAP:
-        valid = [best + 1]
+        # Every passage that supports the sentence about as well as the best one is cited (up to
+        # ATTRIBUTE_MAX_PASSAGES, best-ranked first): the same sentence often stands in two
+        # documents (two editions of a plan, a policy and its FAQ), and the reader should see both.
+        tied = [i for i in range(len(texts)) if scores[i] >= scores[best] - ATTRIBUTE_TIE]
+        valid = [i + 1 for i in tied[:ATTRIBUTE_MAX_PASSAGES]]
     if not valid:
         unsupported.append(claim)
     for n in valid:

@@ -67,3 +67,11 @@ def test_strip_markers_and_best_quote():
 def test_list_lines_are_kept():
     out = cite("Costs:\n- Mileage is USD 0.62 per mile [2]\n- Claims within 30 days [1]", PASSAGES)
     assert out.text.split("\n")[1:] == ["- Mileage is USD 0.62 per mile[1]", "- Claims within 30 days[2]"]
+
+
+def test_an_unmarked_sentence_found_word_for_word_in_two_documents_cites_both():
+    same = "Balance billing protection covers in-network providers."
+    passages = [P(1, same + " Standard plan."), P(2, "Unrelated text about parking."), P(3, same + " Plus plan.")]
+    out = cite("Balance billing protection covers in-network providers.", passages)
+    assert [c.passage.rowid for c in out.citations] == [1, 3]
+    assert out.text == "Balance billing protection covers in-network providers.[1][2]"
