@@ -109,7 +109,9 @@ def test_ask_returns_the_docqa_ask_json(client: httpx.Client) -> None:
     assert set(body) == set(AskResponse.model_fields)  # the OpenAPI model describes every key
     AskResponse.model_validate(body)
     assert body["passages"] and body["passages"][0]["doc"].endswith(("leave.txt", "faq.md"))
-    assert body["model"] is not None and body["mode"] in ("llm", "refusal")
+    # the tiny model writes random text: an empty or marker-only reply falls back to extracted
+    # sentences (the model is still named), a reply with words is checked and cited
+    assert body["model"] is not None and body["mode"] in ("llm", "extractive", "refusal")
     assert body["timings"]["total_s"] >= body["timings"]["retrieve_s"]
 
 
