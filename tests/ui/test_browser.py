@@ -109,7 +109,8 @@ def test_upload_ask_and_see_a_cited_answer_in_chromium(server, tmp_path):
             source = page.get_by_text(f"[1] {SAMPLE_PDF.name} · p.").first
             source.wait_for(timeout=180_000)
             answer = page.locator('[data-testid="stChatMessage"]').last
-            assert answer.locator("sup.docqa-cite").count() >= 1
+            # the sources line is drawn before the answer text: wait for the text's markers too
+            answer.locator("sup.docqa-cite").first.wait_for(timeout=60_000)
             assert "Extracted from your documents" in answer.inner_text()
 
             # The sources expander shows the quoted sentence highlighted in its passage.
