@@ -51,8 +51,9 @@ class AskRequest(BaseModel):
     max_new_tokens: int | None = Field(default=None, ge=1, le=MAX_NEW_TOKENS_CAP)
 
 
-class CitationOut(BaseModel):
-    n: int
+class SourceLocation(BaseModel):
+    """Where a passage comes from (rag.passages.Passage's provenance fields)."""
+
     doc: str
     page_start: int | None = None
     page_end: int | None = None
@@ -60,6 +61,10 @@ class CitationOut(BaseModel):
     sheet: str | None = None
     row_start: int | None = None
     row_end: int | None = None
+
+
+class CitationOut(SourceLocation):
+    n: int
     quote: str
 
 
@@ -70,15 +75,8 @@ class PassageScores(BaseModel):
     rerank: float | None = None
 
 
-class PassageOut(BaseModel):
+class PassageOut(SourceLocation):
     rank: int
-    doc: str
-    page_start: int | None = None
-    page_end: int | None = None
-    section: str | None = None
-    sheet: str | None = None
-    row_start: int | None = None
-    row_end: int | None = None
     text: str
     scores: PassageScores
 
