@@ -209,8 +209,11 @@ class Answerer:
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
         cited = cite(raw, shown, [pp.text for pp in prompt.passages]) if raw and not refused_by_model else None
-        if cited is not None and cited.text.strip():
-            yield finish(cited.text, False, "llm", cited.citations, first_token_s, tokens, llm.name, raw)
+        cancelled = bool(stats and stats.stopped_reason == "cancelled")
+        if cited is not None and cited.text.strip() or cancelled:
+            # (stopped by the user: what was written so far, never a substitute)
+            yield finish(cited.text if cited else "", False, "llm", cited.citations if cited else [],
+                         first_token_s, tokens, llm.name, raw)
             return
         # The model wrote nothing usable (only markers or whitespace) or said the documents do not
         # answer. A 0.5B model says that about passages that do answer (see EVAL.md "model

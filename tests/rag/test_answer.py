@@ -63,6 +63,8 @@ def test_cancel_stops_generation(answerer):
     events = list(answerer.stream("How many days of annual leave?", cancel=cancel, dense_threshold=-1.0, max_new_tokens=200))
     answer = events[-1].answer
     assert answer.tokens.completion <= 2
+    # stopped by the user: no extracted substitute, and the note says why it is short
+    assert answer.mode == "llm" and "generation stopped early (cancelled)" in answer.notes
 
 
 def test_followup_uses_previous_question_for_retrieval(answerer):
