@@ -176,6 +176,10 @@ def _parse_source(obj: Any, index: int) -> GoldSource:
     if not isinstance(doc, str) or not doc.strip():
         raise ValueError(f"{where}.doc must be a non-empty string")
     row_start, row_end = _parse_rows(obj.get("row", obj.get("rows")), where)
+    if row_start is None and obj.get("row_start") is not None:
+        # The field names `docqa eval --out` writes, so a record's gold can be fed back in.
+        row_start = _parse_int(obj.get("row_start"), f"{where}.row_start")
+        row_end = _parse_int(obj.get("row_end"), f"{where}.row_end") or row_start
     passage_id = obj.get("passage_id")
     if passage_id is not None and (isinstance(passage_id, bool) or not isinstance(passage_id, (int, str))):
         raise ValueError(f"{where}.passage_id must be a number or string")
