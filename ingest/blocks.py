@@ -25,7 +25,9 @@ class Block:
     ``page`` is 1-based (PDF only); ``section_path`` holds the Word/Markdown heading trail
     (outermost first); ``sheet``/``row_range``/``header`` describe spreadsheet rows (row
     numbers as Excel shows them, inclusive); ``title`` is a sheet's title row when one sits
-    above the header.
+    above the header. Blocks sharing a ``group`` came from one source paragraph (a plain-text
+    passage whose lines include list items or clause headings): the chunker keeps a group in
+    one chunk when it fits, as it does a single paragraph.
     """
 
     text: str
@@ -36,6 +38,7 @@ class Block:
     row_range: tuple[int, int] | None = None
     header: tuple[str, ...] = ()
     title: str | None = None
+    group: int | None = None
 
 
 @dataclass

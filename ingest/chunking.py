@@ -17,6 +17,12 @@ from ingest.textutil import is_cjk, split_sentences
 
 TokenCounter = Callable[[str], int]
 SECTION_SEP = " > "
+# Bumped when the same blocks would be chunked differently, so an index notes that --rebuild
+# applies the new chunking. 1: until 2026-11-29; 3: the blocks of one source paragraph (block
+# ``group``) are kept together like a single paragraph. (2, paragraphs kept whole up to 1.5x the
+# chunk size, was measured and dropped: EVAL.md "Chunking".)
+CHUNKER_VERSION = 3
+_Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
 
 @dataclass(frozen=True)
@@ -173,51 +179,79 @@ class _Builder:
 
     # -- prose: sentence packing with a small overlap -------------------------------------
     def _pack_prose(self, blocks: list[Block], prefix: str, budget: int) -> None:
-        """Pack sentences up to the budget, preferring paragraph boundaries: a paragraph that
-        fits in a chunk of its own is not split across two (measured on the dev set: whole
-        passages retrieve better), and a heading is never left at the end of a chunk."""
-        units: list[tuple[str, Block, bool]] = []  # (sentence, its block, first of its block?)
-        block_tokens: dict[int, int] = {}
-        for block in blocks:
-            sentences = split_sentences(block.text) or [block.text.strip()]
-            for i, sentence in enumerate(sentences):
-                for j, piece in enumerate(self._split_long(sentence, budget)):
-                    units.append((piece, block, i == 0 and j == 0))
-            block_tokens[id(block)] = self.count(block.text)
-        current: list[tuple[str, Block, bool]] = []
+        """Pack sentences up to the budget, preferring paragraph boundaries.
+
+        A paragraph, or a group of blocks from one source paragraph (a plain-text passage
+        whose lines start with clause markers), is never split when it fits in a chunk of its
+        own (measured on the dev set: whole passages retrieve better, EVAL.md "Chunking").
+        Longer paragraphs are packed sentence by sentence with a small overlap; a heading is
+        never left at the end of a chunk.
+        """
+        current: list[_Unit] = []
         used = 0
-        for unit in units:
-            n = self.count(unit[0])
-            paragraph = block_tokens[id(unit[1])] if unit[2] else n
-            starts_fitting_paragraph = unit[2] and paragraph <= budget and used + paragraph > budget
-            if current and (used + n > budget or starts_fitting_paragraph):
-                carried = self._trailing_headings(current)
-                body = current[: len(current) - len(carried)]
-                if body:
-                    self._emit_prose(body, prefix)
-                    current = carried or ([] if starts_fitting_paragraph else self._overlap(body, budget - n))
-                else:
-                    self._emit_prose(current, prefix)  # only headings: nothing better to do
-                    current = []
-                used = sum(self.count(u[0]) for u in current)
-            current.append(unit)
-            used += n
+        for paragraph in self._paragraphs(blocks, budget):
+            size = sum(self.count(u[0]) for u in paragraph)
+            if size <= budget:
+                if current and used + size > budget:
+                    current = self._flush(current, prefix, keep_overlap=False)
+                    used = sum(self.count(u[0]) for u in current)
+                current.extend(paragraph)
+                used += size
+                continue
+            for unit in paragraph:
+                n = self.count(unit[0])
+                if current and used + n > budget:
+                    current = self._flush(current, prefix, keep_overlap=True, room=budget - n)
+                    used = sum(self.count(u[0]) for u in current)
+                current.append(unit)
+                used += n
         if current:
             self._emit_prose(current, prefix)
 
+    def _paragraphs(self, blocks: list[Block], budget: int) -> list[list[_Unit]]:
+        """Sentence units grouped by source paragraph: a block, or the blocks of one group."""
+        paragraphs: list[list[_Unit]] = []
+        previous_group: int | None = None
+        for block in blocks:
+            sentences = split_sentences(block.text) or [block.text.strip()]
+            units = [
+                (piece, block, i == 0 and j == 0)
+                for i, sentence in enumerate(sentences)
+                for j, piece in enumerate(self._split_long(sentence, budget))
+            ]
+            if paragraphs and block.group is not None and block.group == previous_group:
+                paragraphs[-1].extend(units)
+            else:
+                paragraphs.append(units)
+            previous_group = block.group
+        return paragraphs
+
+    def _flush(self, current: list[_Unit], prefix: str, *, keep_overlap: bool, room: int = 0) -> list[_Unit]:
+        """Emit ``current`` and return what the next chunk starts with: trailing headings
+        (they belong to what follows), else, mid-paragraph, the overlap sentences."""
+        carried = self._trailing_headings(current)
+        body = current[: len(current) - len(carried)]
+        if not body:
+            self._emit_prose(current, prefix)  # only headings: nothing better to do
+            return []
+        self._emit_prose(body, prefix)
+        if carried:
+            return carried
+        return self._overlap(body, room) if keep_overlap else []
+
     @staticmethod
-    def _trailing_headings(units: list[tuple[str, Block, bool]]) -> list[tuple[str, Block, bool]]:
-        tail: list[tuple[str, Block, bool]] = []
+    def _trailing_headings(units: list[_Unit]) -> list[_Unit]:
+        tail: list[_Unit] = []
         for unit in reversed(units):
             if unit[1].kind != BlockKind.HEADING:
                 break
             tail.insert(0, unit)
         return tail
 
-    def _overlap(self, units: list[tuple[str, Block, bool]], room: int) -> list[tuple[str, Block, bool]]:
+    def _overlap(self, units: list[_Unit], room: int) -> list[_Unit]:
         """The trailing sentences (up to the overlap budget) carried into the next chunk."""
         limit = min(self.config.overlap_tokens, max(0, room))
-        kept: list[tuple[str, Block, bool]] = []
+        kept: list[_Unit] = []
         used = 0
         for unit in reversed(units):
             n = self.count(unit[0])
@@ -246,7 +280,7 @@ class _Builder:
             pieces.append(current.strip())
         return pieces
 
-    def _emit_prose(self, units: list[tuple[str, Block, bool]], prefix: str) -> None:
+    def _emit_prose(self, units: list[_Unit], prefix: str) -> None:
         lines: list[str] = []
         for text, block, new_para in units:
             if not lines:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ingest.chunking import CHUNKER_VERSION
 from ingest.store import Store
 from ingest.vectors import VectorIndex
 
@@ -48,6 +49,7 @@ class Manifest:
     chunk_tokens: int
     chunk_overlap: int
     tokenizer: str  # "model" (the embedder's) or "estimate"
+    chunker: int = CHUNKER_VERSION  # how blocks were cut into chunks (indexes before it: 1)
 
     @classmethod
     def from_meta(cls, meta: dict[str, str]) -> "Manifest | None":
@@ -62,6 +64,7 @@ class Manifest:
             chunk_tokens=int(meta.get("chunk_tokens", "0")),
             chunk_overlap=int(meta.get("chunk_overlap", "0")),
             tokenizer=meta.get("tokenizer", "estimate"),
+            chunker=int(meta.get("chunker", "1")),
         )
 
     def to_meta(self) -> dict[str, str]:
@@ -73,6 +76,7 @@ class Manifest:
             "chunk_tokens": str(self.chunk_tokens),
             "chunk_overlap": str(self.chunk_overlap),
             "tokenizer": self.tokenizer,
+            "chunker": str(self.chunker),
         }
 
     @property

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from ingest.blocks import ParseError, UnsupportedFormat
-from ingest.chunking import ChunkerConfig, chunk_document, estimate_tokens
+from ingest.chunking import CHUNKER_VERSION, ChunkerConfig, chunk_document, estimate_tokens
 from ingest.embedding import Embedder, EmbedderUnavailable, load_embedder
 from ingest.index import (
     DB_NAME,
@@ -203,6 +203,8 @@ class _Batch:
                 f"this index uses {manifest.chunk_tokens}-token chunks; run with --rebuild to apply "
                 f"the configured {self.settings.chunk_tokens}"
             )
+        elif manifest.chunker != CHUNKER_VERSION:
+            self.notes.append("this index was chunked by an earlier docqa; run with --rebuild to apply the current chunking")
         if manifest.dense:
             self.vectors = VectorIndex.load_or_rebuild(self.index_dir / VECTORS_NAME, self.store, manifest.embed_dim or 0)
         else:

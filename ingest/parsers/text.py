@@ -160,10 +160,10 @@ def _parse_plain(text: str) -> list[Block]:
     def flush(lines: list[str], kind: BlockKind) -> None:
         body = join_lines(lines) if wrapped else "\n".join(lines)
         if body.strip():
-            blocks.append(Block(text=body, kind=kind))
+            blocks.append(Block(text=body, kind=kind, group=group))
         lines.clear()
 
-    for para in paragraphs:
+    for group, para in enumerate(paragraphs):
         current: list[str] = []
         kind = BlockKind.PARAGRAPH
         for line in para:

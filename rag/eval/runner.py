@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ingest.chunking import CHUNKER_VERSION
 from ingest.settings import Settings
 from rag.eval.metrics import (
     Question,
@@ -41,7 +42,7 @@ class EvalOptions:
 def default_eval_index(docs: Path, settings: Settings) -> Path:
     """An index per document folder and chunk size, beside the main index, so evaluation
     never mixes its documents into the user's library."""
-    key = hashlib.sha256(f"{os.path.abspath(docs)}|{settings.chunk_tokens}|{settings.embed_model}".encode()).hexdigest()[:10]
+    key = hashlib.sha256(f"{os.path.abspath(docs)}|{settings.chunk_tokens}|{settings.embed_model}|{CHUNKER_VERSION}".encode()).hexdigest()[:10]
     return Path(settings.index_dir).parent / "eval-index" / f"{Path(docs).resolve().name}-{key}"
 
 

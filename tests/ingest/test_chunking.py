@@ -97,3 +97,17 @@ def test_context_title_adds_a_meaningful_file_name():
     assert context_title("", "员工手册.docx") == "员工手册"
     assert context_title("Report", "3f2a9c1d7e4b.pdf") == "Report"
 
+
+
+def test_blocks_of_one_source_paragraph_are_kept_together():
+    # A plain-text passage whose lines start with clause markers: several blocks, one group.
+    lines = ["二、开学典礼", "第二天，我们举行了隆重的开学典礼。" * 3, "（三）三语教学", "中法学院用汉语、法语、英语三语教学。" * 2]
+    filler = Block("前面的段落讲述了校园的环境和生活。" * 2, group=0)
+    grouped = [Block(t, BlockKind.LIST if i % 2 == 0 else BlockKind.PARAGRAPH, group=1) for i, t in enumerate(lines)]
+    budget = sum(estimate_tokens(t) for t in lines) + 5  # the passage fits alone, not after the filler
+    chunks = chunk_document(_doc([filler, *grouped], ""), "k", config=ChunkerConfig(budget, 10))
+    assert [c.body.split("\n") for c in chunks] == [[filler.text], lines]
+    # Without the group the same blocks fill the first chunk and the passage is cut in two.
+    ungrouped = [Block(b.text, b.kind) for b in grouped]
+    split = chunk_document(_doc([Block(filler.text), *ungrouped], ""), "k", config=ChunkerConfig(budget, 10))
+    assert len(split) == 2 and split[0].body.startswith(filler.text) and "二、开学典礼" in split[0].body

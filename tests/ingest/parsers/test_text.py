@@ -84,6 +84,14 @@ def test_list_markers_start_their_own_blocks(tmp_path: Path) -> None:
     ]
 
 
+def test_blocks_of_one_blank_line_paragraph_share_a_group(tmp_path: Path) -> None:
+    text = "标题：招生简章\n\n报名条件如下：\n一、年满十八周岁\n二、身体健康\n\n第二段。\n"
+    result = parse(_write(tmp_path, "rules.txt", text.encode()))
+    assert [(b.text, b.group) for b in result.blocks] == [
+        ("标题：招生简章", 0), ("报名条件如下：", 1), ("一、年满十八周岁", 1), ("二、身体健康", 1), ("第二段。", 2),
+    ]
+
+
 MARKDOWN = """---
 title: "Leave Policy: 2024"
 owner: HR
