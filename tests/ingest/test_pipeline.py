@@ -60,6 +60,17 @@ def test_rerun_is_unchanged_changed_file_replaced_and_prune(corpus, settings):
     assert len(reader.vectors) == reader.store.chunk_count()
 
 
+def test_an_index_chunked_by_an_earlier_version_says_rebuild_applies_the_new_chunking(corpus, settings):
+    ingest([corpus["txt"]], settings)
+    assert not any("--rebuild" in n for n in ingest([corpus["txt"]], settings).notes)
+    with sqlite3.connect(settings.index_dir / DB_NAME) as db:  # as an index written before the field
+        db.execute("DELETE FROM meta WHERE key = 'chunker'")
+    notes = ingest([corpus["txt"]], settings).notes
+    assert any("earlier docqa" in n and "--rebuild" in n for n in notes)
+    rebuilt = ingest([corpus["txt"]], settings, rebuild=True)
+    assert not any("earlier docqa" in n for n in rebuilt.notes)
+
+
 def test_broken_new_version_keeps_old_chunks(corpus, settings):
     ingest([corpus["docx"]], settings)
     corpus["docx"].write_bytes(b"not a zip at all")
