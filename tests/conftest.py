@@ -60,3 +60,14 @@ def tiny_qwen_gguf(tiny_qwen_dir: Path, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="session")
 def tiny_embedder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_embedder(tmp_path_factory.mktemp("tiny_embedder"))
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_embedder_dir: Path) -> Path:
+    """DOCQA_* for `docqa` commands run in-process: a fresh index, the tiny embedder, no chat
+    model (answers are extracted). Returns the temporary folder they point into."""
+    monkeypatch.setenv("DOCQA_EMBED_MODEL", str(tiny_embedder_dir))
+    monkeypatch.setenv("DOCQA_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("DOCQA_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("DOCQA_LLM", str(tmp_path / "models" / "no-such-llm"))
+    return tmp_path

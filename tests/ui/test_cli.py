@@ -9,12 +9,8 @@ from ui.cli import main
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch, tiny_embedder_dir):
-    monkeypatch.setenv("DOCQA_EMBED_MODEL", str(tiny_embedder_dir))
-    monkeypatch.setenv("DOCQA_INDEX", str(tmp_path / "index"))
-    monkeypatch.setenv("DOCQA_MODELS", str(tmp_path / "models"))
-    monkeypatch.setenv("DOCQA_LLM", str(tmp_path / "models" / "no-such-llm"))
-    return write_corpus(tmp_path / "docs")
+def env(cli_env):
+    return write_corpus(cli_env / "docs")
 
 
 def run(capsys, *argv):

@@ -27,32 +27,29 @@ QUESTIONS = [
 
 
 @pytest.fixture
-def eval_set(tmp_path, monkeypatch, tiny_embedder_dir):
-    monkeypatch.setenv("DOCQA_EMBED_MODEL", str(tiny_embedder_dir))
-    monkeypatch.setenv("DOCQA_INDEX", str(tmp_path / "index"))
-    monkeypatch.setenv("DOCQA_MODELS", str(tmp_path / "models"))
-    monkeypatch.setenv("DOCQA_LLM", str(tmp_path / "models" / "no-such-llm"))
-    docs = tmp_path / "unseen"
+def eval_set(cli_env):
+    docs = cli_env / "unseen"
     write_corpus(docs)
-    questions = tmp_path / "questions.jsonl"
+    questions = cli_env / "questions.jsonl"
     questions.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in QUESTIONS), encoding="utf-8")
     return docs, questions
 
 
-def _records(path):
-    return {r["question"]["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+def run_eval(eval_set, capsys, tmp_path, *flags):
+    """`docqa eval` in-process; returns (exit code, --json report, --out records by id)."""
+    docs, questions = eval_set
+    out = tmp_path / "records.jsonl"
+    code = main(["eval", str(questions), "--docs", str(docs), "--mode", "lexical", *flags, "--out", str(out), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    records = {r["question"]["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    return code, report, records
 
 
 def test_retrieval_only_on_an_unseen_mixed_format_set(eval_set, capsys, tmp_path):
-    docs, questions = eval_set
-    out = tmp_path / "records.jsonl"
-    code = main(["eval", str(questions), "--docs", str(docs), "--retrieval-only", "--mode", "lexical",
-                 "--out", str(out), "--json"])
-    report = json.loads(capsys.readouterr().out)
+    code, report, records = run_eval(eval_set, capsys, tmp_path, "--retrieval-only")
     assert code == 0
     # The broken PDF and the image in the folder are reported by ingest, not fatal to the run.
     assert report["run"]["ingest"]["failed"] == 1 and report["run"]["ingest"]["indexed"] == 4
-    records = _records(out)
     ranks = {qid: r["retrieval"]["loc_rank"] for qid, r in records.items() if r["retrieval"]}
     # Each kind of gold location is matched: a Word section, a sheet row, a Markdown section, a file.
     assert ranks["sec-1"] == 1 and ranks["row-1"] == 1 and ranks["zh-1"] == 1 and ranks["doc-1"] == 1
@@ -62,13 +59,8 @@ def test_retrieval_only_on_an_unseen_mixed_format_set(eval_set, capsys, tmp_path
 
 
 def test_answered_without_a_model_scores_answers_citations_and_refusals(eval_set, capsys, tmp_path):
-    docs, questions = eval_set
-    out = tmp_path / "records.jsonl"
-    code = main(["eval", str(questions), "--docs", str(docs), "--no-llm", "--mode", "lexical",
-                 "--out", str(out), "--json"])
-    report = json.loads(capsys.readouterr().out)
+    code, report, records = run_eval(eval_set, capsys, tmp_path, "--no-llm")
     assert code == 0
-    records = _records(out)
     # Extracted answers quote the documents, so the short gold answers are found and cited.
     for qid in ("sec-1", "row-1", "zh-1"):
         assert records[qid]["answer_score"]["correct"] is True, records[qid]["answer"]
