@@ -20,8 +20,9 @@ SECTION_SEP = " > "
 # Bumped when the same blocks would be chunked differently, so an index notes that --rebuild
 # applies the new chunking. 1: until 2026-11-29; 3: the blocks of one source paragraph (block
 # ``group``) are kept together like a single paragraph. (2, paragraphs kept whole up to 1.5x the
-# chunk size, was measured and dropped: EVAL.md "Chunking".)
-CHUNKER_VERSION = 3
+# chunk size, was measured and dropped: EVAL.md "Chunking".) 4: a lead-in ending in a colon is
+# kept with the list items after it.
+CHUNKER_VERSION = 4
 _Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
 
@@ -209,9 +210,15 @@ class _Builder:
             self._emit_prose(current, prefix)
 
     def _paragraphs(self, blocks: list[Block], budget: int) -> list[list[_Unit]]:
-        """Sentence units grouped by source paragraph: a block, or the blocks of one group."""
+        """Sentence units grouped by source paragraph: a block, the blocks of one group, or a
+        lead-in ending in a colon with the list items that follow it ("Covered services:",
+        "- X", "- Y"), which read as one statement. A lead-in and list too long for one chunk
+        fall back to a paragraph per block."""
         paragraphs: list[list[_Unit]] = []
-        previous_group: int | None = None
+        blocks_of: list[list[list[_Unit]]] = []  # per paragraph: its blocks' units (for the fallback)
+        has_list: list[bool] = []  # per paragraph: a lead-in joined by list items
+        previous: Block | None = None
+        in_list = False  # the last paragraph is a lead-in with its list so far
         for block in blocks:
             sentences = split_sentences(block.text) or [block.text.strip()]
             units = [
@@ -219,12 +226,27 @@ class _Builder:
                 for i, sentence in enumerate(sentences)
                 for j, piece in enumerate(self._split_long(sentence, budget))
             ]
-            if paragraphs and block.group is not None and block.group == previous_group:
+            same_group = previous is not None and block.group is not None and block.group == previous.group
+            starts_list = previous is not None and block.kind == BlockKind.LIST and (
+                in_list or (previous.kind != BlockKind.HEADING and previous.text.rstrip().endswith((":", "：")))
+            )
+            if paragraphs and (same_group or starts_list):
                 paragraphs[-1].extend(units)
+                blocks_of[-1].append(units)
+                has_list[-1] = has_list[-1] or starts_list
             else:
-                paragraphs.append(units)
-            previous_group = block.group
-        return paragraphs
+                paragraphs.append(list(units))  # a copy: extending it must not change blocks_of
+                blocks_of.append([units])
+                has_list.append(False)
+            in_list = starts_list or (in_list and same_group)
+            previous = block
+        out: list[list[_Unit]] = []
+        for paragraph, parts, lead_in in zip(paragraphs, blocks_of, has_list):
+            if lead_in and sum(self.count(u[0]) for u in paragraph) > budget:
+                out.extend(parts)
+            else:
+                out.append(paragraph)
+        return out
 
     def _flush(self, current: list[_Unit], prefix: str, *, keep_overlap: bool, room: int = 0) -> list[_Unit]:
         """Emit ``current`` and return what the next chunk starts with: trailing headings

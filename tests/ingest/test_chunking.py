@@ -111,3 +111,18 @@ def test_blocks_of_one_source_paragraph_are_kept_together():
     ungrouped = [Block(b.text, b.kind) for b in grouped]
     split = chunk_document(_doc([Block(filler.text), *ungrouped], ""), "k", config=ChunkerConfig(budget, 10))
     assert len(split) == 2 and split[0].body.startswith(filler.text) and "二、开学典礼" in split[0].body
+
+
+def test_a_lead_in_stays_with_its_list_unless_together_they_are_too_long():
+    intro = Block("Staff may claim these expenses without approval:", page=1)
+    items = [Block(f"- Item {i}: taxi fares up to 30 euros per trip.", BlockKind.LIST, page=1) for i in range(3)]
+    filler = Block("Travel must be booked through the portal. " * 3, page=1)
+    list_tokens = estimate_tokens(intro.text) + sum(estimate_tokens(b.text) for b in items)
+    budget = list_tokens + 6  # the list fits alone, not after the filler
+    chunks = chunk_document(_doc([filler, intro, *items], ""), "k", config=ChunkerConfig(budget, 10))
+    assert [c.body.count("- Item") for c in chunks] == [0, 3] and chunks[1].body.startswith(intro.text)
+    # Too long to keep together: each block is packed as a paragraph of its own, as before.
+    long_items = [Block(f"- Item {i}: taxi fares up to 30 euros per trip.", BlockKind.LIST, page=1) for i in range(12)]
+    chunks = chunk_document(_doc([intro, *long_items], ""), "k", config=ChunkerConfig(budget, 10))
+    bodies = "\n".join(c.body for c in chunks)
+    assert len(chunks) > 1 and all(bodies.count(f"- Item {i}:") == 1 for i in range(12))  # no overlap copies
