@@ -182,9 +182,10 @@ class _Builder:
     def _pack_prose(self, blocks: list[Block], prefix: str, budget: int) -> None:
         """Pack sentences up to the budget, preferring paragraph boundaries.
 
-        A paragraph, or a group of blocks from one source paragraph (a plain-text passage
-        whose lines start with clause markers), is never split when it fits in a chunk of its
-        own (measured on the dev set: whole passages retrieve better, EVAL.md "Chunking").
+        A paragraph, the blocks of one source paragraph (a plain-text passage whose lines
+        start with clause markers) or a lead-in with its list (see ``_paragraphs``) is never
+        split when it fits in a chunk of its own (measured on the dev set: whole passages
+        retrieve better, EVAL.md "Chunking").
         Longer paragraphs are packed sentence by sentence with a small overlap; a heading is
         never left at the end of a chunk.
         """
@@ -214,8 +215,7 @@ class _Builder:
         lead-in ending in a colon with the list items that follow it ("Covered services:",
         "- X", "- Y"), which read as one statement. A lead-in and list too long for one chunk
         fall back to a paragraph per block."""
-        paragraphs: list[list[_Unit]] = []
-        blocks_of: list[list[list[_Unit]]] = []  # per paragraph: its blocks' units (for the fallback)
+        paragraphs: list[list[list[_Unit]]] = []  # per source paragraph: its blocks' units
         has_list: list[bool] = []  # per paragraph: a lead-in joined by list items
         previous: Block | None = None
         in_list = False  # the last paragraph is a lead-in with its list so far
@@ -231,21 +231,20 @@ class _Builder:
                 in_list or (previous.kind != BlockKind.HEADING and previous.text.rstrip().endswith((":", "：")))
             )
             if paragraphs and (same_group or starts_list):
-                paragraphs[-1].extend(units)
-                blocks_of[-1].append(units)
+                paragraphs[-1].append(units)
                 has_list[-1] = has_list[-1] or starts_list
             else:
-                paragraphs.append(list(units))  # a copy: extending it must not change blocks_of
-                blocks_of.append([units])
+                paragraphs.append([units])
                 has_list.append(False)
             in_list = starts_list or (in_list and same_group)
             previous = block
         out: list[list[_Unit]] = []
-        for paragraph, parts, lead_in in zip(paragraphs, blocks_of, has_list):
-            if lead_in and sum(self.count(u[0]) for u in paragraph) > budget:
+        for parts, lead_in in zip(paragraphs, has_list):
+            whole = [unit for part in parts for unit in part]
+            if lead_in and sum(self.count(u[0]) for u in whole) > budget:
                 out.extend(parts)
             else:
-                out.append(paragraph)
+                out.append(whole)
         return out
 
     def _flush(self, current: list[_Unit], prefix: str, *, keep_overlap: bool, room: int = 0) -> list[_Unit]:
