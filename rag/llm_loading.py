@@ -98,7 +98,7 @@ def quantize_int8(model: Any, skip: tuple[str, ...] = INT8_FP32_LAYERS) -> None:
         warnings.simplefilter("ignore")
         names = [
             name for name, module in model.named_modules()
-            if isinstance(module, torch.nn.Linear) and not name.rpartition(".")[2] in skip
+            if isinstance(module, torch.nn.Linear) and name.rpartition(".")[2] not in skip
         ]
         for name in names:
             parent_name, _, attr = name.rpartition(".")

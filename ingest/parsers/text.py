@@ -157,7 +157,7 @@ def _parse_plain(text: str) -> list[Block]:
     wrapped = is_hard_wrapped(paragraphs)
     blocks: list[Block] = []
 
-    def flush(lines: list[str], kind: BlockKind) -> None:
+    def flush(lines: list[str], kind: BlockKind, group: int) -> None:
         body = join_lines(lines) if wrapped else "\n".join(lines)
         if body.strip():
             blocks.append(Block(text=body, kind=kind, group=group))
@@ -168,14 +168,14 @@ def _parse_plain(text: str) -> list[Block]:
         kind = BlockKind.PARAGRAPH
         for line in para:
             if _LIST_MARKER.match(line):
-                flush(current, kind)
+                flush(current, kind, group)
                 current, kind = [line], BlockKind.LIST
             elif kind is BlockKind.LIST and not wrapped:
-                flush(current, kind)  # unwrapped text: the next line is not the item's continuation
+                flush(current, kind, group)  # unwrapped text: the next line is not the item's continuation
                 current, kind = [line], BlockKind.PARAGRAPH
             else:
                 current.append(line)
-        flush(current, kind)
+        flush(current, kind, group)
     return blocks
 
 
