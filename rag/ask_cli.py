@@ -49,6 +49,8 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         print("Sources:")
         for c in final.citations:
             print(f"  [{c.n}] {c.passage.label()}")
+            if c.passage.copies:
+                print(f"      same text also in: {c.passage.also_in()}")
             print(f"      “{_clip(c.quote, 300)}”")
     t = final.timings
     first = f"first token {t.first_token_s:.1f} s, " if t.first_token_s is not None else ""

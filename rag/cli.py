@@ -86,6 +86,8 @@ def run_search(args: argparse.Namespace) -> int:
         print("no matching passages")
     for rank, p in enumerate(result.passages, 1):
         print(f"[{rank}] {p.label()}  (fused {p.scores.fused:.3f})")
+        if p.copies:
+            print(f"    same text also in: {p.also_in()}")
         body = p.body if len(p.body) <= 600 else p.body[:600] + "…"
         print("    " + body.replace("\n", "\n    "))
     print(f"({result.mode} search, {result.seconds * 1000:.0f} ms)", file=sys.stderr)

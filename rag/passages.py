@@ -31,6 +31,9 @@ class Passage:
     row_end: int | None = None
     scores: Scores = field(default_factory=Scores)
     merged_ordinals: tuple[int, ...] = ()  # set when neighbouring chunks were merged into this one
+    # Near-duplicates folded into this passage (the same text in other files or places: a
+    # policy copied into two handbooks). Shown as "also in", so the reader learns every source.
+    copies: tuple["Passage", ...] = ()
 
     @property
     def ordinals(self) -> tuple[int, ...]:
@@ -61,10 +64,12 @@ class Passage:
         loc = self.location()
         return f"{self.doc_name} · {loc}" if loc else self.doc_name
 
-    def to_json(self, rank: int | None = None) -> dict:
-        """The shape `docqa search --json` prints (and the API returns)."""
-        out = {
-            "rank": rank,
+    def also_in(self) -> str:
+        """"b.pdf · p. 3; c.docx" for the copies, or ""."""
+        return "; ".join(c.label() for c in self.copies)
+
+    def provenance(self) -> dict:
+        return {
             "doc": self.doc_path,
             "page_start": self.page_start,
             "page_end": self.page_end,
@@ -72,6 +77,14 @@ class Passage:
             "sheet": self.sheet,
             "row_start": self.row_start,
             "row_end": self.row_end,
+        }
+
+    def to_json(self, rank: int | None = None) -> dict:
+        """The shape `docqa search --json` prints (and the API returns)."""
+        out = {
+            "rank": rank,
+            **self.provenance(),
+            "also_in": [c.provenance() for c in self.copies],
             "text": self.body,
             "scores": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self.scores).items()},
         }

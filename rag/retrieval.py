@@ -136,7 +136,10 @@ class Retriever:
                     lexical.update(dict(store.lexical_search(terms, len(missing), None, rowids=missing)))
             fused = _fuse(candidates, dense if used != "lexical" else {}, lexical if used != "dense" else {}, fusion, weight)
             order = sorted(candidates, key=lambda r: fused[r], reverse=True)
-            chunks = store.chunks_by_rowid(order[: max(k * 4, 20)])
+            # Every candidate is fetched, not just the top few: near-duplicates (one policy
+            # copied into many files) are collapsed below, and a corpus full of copies left as
+            # few as one passage out of the top 20 (7 of 55 dev questions got fewer than k).
+            chunks = store.chunks_by_rowid(order)
             passages = []
             for rowid in order:
                 chunk = chunks.get(rowid)
@@ -209,23 +212,31 @@ def _passage(chunk: StoredChunk, scores: Scores) -> Passage:
     )
 
 
+MAX_COPIES = 5  # "also in" entries kept per passage: enough to show, bounded for the API
+
+
 def collapse_near_duplicates(passages: list[Passage], threshold: float = 0.85) -> list[Passage]:
-    """Drop a passage whose text is nearly the same as a better-ranked one (Jaccard of
-    word / CJK-bigram sets): copies of one policy in two files must not fill the top k."""
+    """Fold a passage whose text is nearly the same as a better-ranked one (Jaccard of
+    word / CJK-bigram sets) into it: copies of one policy in two files must not fill the top k,
+    but the reader is told where else the text stands (``Passage.copies``)."""
     kept: list[Passage] = []
     kept_units: list[set[str]] = []
     for p in passages:
         units = set(overlap_units(p.body))
-        duplicate = False
-        for other in kept_units:
+        for i, other in enumerate(kept_units):
             union = len(units | other)
             if union and len(units & other) / union >= threshold:
-                duplicate = True
+                if len(kept[i].copies) < MAX_COPIES and _place(p) not in {_place(c) for c in (kept[i], *kept[i].copies)}:
+                    kept[i] = replace(kept[i], copies=(*kept[i].copies, p))
                 break
-        if not duplicate:
+        else:
             kept.append(p)
             kept_units.append(units)
     return kept
+
+
+def _place(p: Passage) -> tuple:
+    return (p.doc_path, p.page_start, p.section, p.sheet, p.row_start)
 
 
 MERGE_MAX_CHARS = 2400  # about two chunks: keeps a merged passage within the prompt budget
@@ -253,6 +264,7 @@ def merge_adjacent(passages: list[Passage]) -> list[Passage]:
             m, body=body, text=prefix + body, ordinal=first.ordinal,
             row_start=_min(first.row_start, second.row_start), row_end=_max(first.row_end, second.row_end),
             merged_ordinals=tuple(sorted({*m.ordinals, *p.ordinals})),
+            copies=(*m.copies, *p.copies)[:MAX_COPIES],
         )
     return merged
 

@@ -51,8 +51,8 @@ class AskRequest(BaseModel):
     max_new_tokens: int | None = Field(default=None, ge=1, le=MAX_NEW_TOKENS_CAP)
 
 
-class SourceLocation(BaseModel):
-    """Where a passage comes from (rag.passages.Passage's provenance fields)."""
+class Location(BaseModel):
+    """Where a passage comes from (rag.passages.Passage.provenance)."""
 
     doc: str
     page_start: int | None = None
@@ -61,6 +61,11 @@ class SourceLocation(BaseModel):
     sheet: str | None = None
     row_start: int | None = None
     row_end: int | None = None
+
+
+class SourceLocation(Location):
+    also_in: list[Location] = Field(default_factory=list,
+                                    description="other files or places holding (nearly) the same text")
 
 
 class CitationOut(SourceLocation):

@@ -192,6 +192,8 @@ def render_answer(answer: Answer, limit: int | None = None) -> None:
         with st.expander(f"Sources and quoted passages ({len(answer.citations)})", icon=":material/description:"):
             for c in answer.citations:
                 st.markdown(f"**\\[{c.n}\\] {escape_markdown(c.passage.label())}**")
+                if c.passage.copies:
+                    st.caption("Same text also in: " + escape_markdown(c.passage.also_in()))
                 st.markdown(passage_markdown(c.passage.body, c.quote), unsafe_allow_html=True)
     else:
         # rag found no passage supporting what the model wrote: say so rather than look sourced.

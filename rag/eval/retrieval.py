@@ -46,6 +46,12 @@ class RetrievedItem:
     row_start: int | None = None
     row_end: int | None = None
     text: str = ""
+    # The same text elsewhere, folded into this chunk by the retriever and shown to the reader
+    # as "also in": a hit on one of them is a hit on this rank.
+    copies: tuple["RetrievedItem", ...] = ()
+
+    def places(self) -> tuple["RetrievedItem", ...]:
+        return (self, *self.copies)
 
 
 @dataclass(frozen=True)
@@ -195,9 +201,9 @@ def retrieval_scores(ranked: list[RetrievedItem], q: Question, ks: tuple[int, ..
         return None
     doc_rank = loc_rank = None
     for rank, item in enumerate(ranked, start=1):
-        if doc_rank is None and any(doc_match(item.doc, g.doc) for g in q.gold_sources):
+        if doc_rank is None and any(doc_match(x.doc, g.doc) for x in item.places() for g in q.gold_sources):
             doc_rank = rank
-        if loc_rank is None and any(location_match(item, g) for g in q.gold_sources):
+        if loc_rank is None and any(location_match(x, g) for x in item.places() for g in q.gold_sources):
             loc_rank = rank
         if doc_rank is not None and loc_rank is not None:
             break
@@ -210,4 +216,4 @@ def citation_correct(cited: list[RetrievedItem], q: Question) -> bool | None:
     sources; an answer with no citations is False."""
     if not q.should_answer or not q.gold_sources:
         return None
-    return any(location_match(item, g) for item in cited for g in q.gold_sources)
+    return any(location_match(x, g) for item in cited for x in item.places() for g in q.gold_sources)

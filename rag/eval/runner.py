@@ -51,6 +51,7 @@ def to_item(passage: Passage, docs: Path) -> RetrievedItem:
     return RetrievedItem(
         doc=rel, page_start=passage.page_start, page_end=passage.page_end, section=passage.section,
         sheet=passage.sheet, row_start=passage.row_start, row_end=passage.row_end, text=passage.body,
+        copies=tuple(to_item(c, docs) for c in passage.copies),
     )
 
 
@@ -99,8 +100,9 @@ def run_eval(
 
 def _brief(item: RetrievedItem) -> dict:
     """Where a retrieved or cited chunk came from (for error analysis in --out files)."""
-    out = {"doc": item.doc, "page": [item.page_start, item.page_end], "section": item.section, "sheet": item.sheet}
-    return {k: v for k, v in out.items() if v not in (None, [None, None])} | {"text": item.text[:200]}
+    out = {"doc": item.doc, "page": [item.page_start, item.page_end], "section": item.section, "sheet": item.sheet,
+           "also_in": [c.doc for c in item.copies]}
+    return {k: v for k, v in out.items() if v not in (None, [None, None], [])} | {"text": item.text[:200]}
 
 
 def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions):

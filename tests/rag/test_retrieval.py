@@ -39,7 +39,7 @@ def test_document_filter(rag_settings):
 def test_json_shape(rag_settings):
     p = Retriever(rag_settings).search("passwords", k=1).passages[0]
     data = p.to_json(1)
-    assert set(data) == {"rank", "doc", "page_start", "page_end", "section", "sheet", "row_start", "row_end", "text", "scores"}
+    assert set(data) == {"rank", "doc", "page_start", "page_end", "section", "sheet", "row_start", "row_end", "also_in", "text", "scores"}
     assert set(data["scores"]) == {"dense", "lexical", "fused", "rerank"}
 
 
@@ -66,8 +66,31 @@ def test_copies_of_a_document_do_not_fill_the_top_k(rag_settings, tmp_path):
     (docs / "policy-copy.txt").write_text(text, encoding="utf-8")
     (docs / "other.txt").write_text("Overtime must be approved in advance by a manager.", encoding="utf-8")
     ingest([docs], settings)
-    names = [p.doc_name for p in Retriever(settings).search("overtime pay weekends", k=3).passages]
+    passages = Retriever(settings).search("overtime pay weekends", k=3).passages
+    names = [p.doc_name for p in passages]
     assert len(names) == 2 and "other.txt" in names
+    kept = next(p for p in passages if p.doc_name != "other.txt")
+    # the copy is not lost: the reader is told where else the text stands
+    assert [c.doc_name for c in kept.copies] == [({"policy.txt", "policy-copy.txt"} - {kept.doc_name}).pop()]
+    assert kept.to_json()["also_in"][0]["doc"].endswith(kept.copies[0].doc_name)
+
+
+def test_many_copies_still_leave_k_distinct_passages(rag_settings, tmp_path):
+    """Copies ranked above everything else used to be cut before collapsing, leaving fewer
+    than k passages (down to one on a corpus of copied pages)."""
+    settings = rag_settings.replace(index_dir=tmp_path / "index")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "Overtime on weekends is paid at 200 percent of the hourly overtime wage. Overtime overtime."
+    for i in range(30):
+        (docs / f"copy{i:02}.txt").write_text(text, encoding="utf-8")
+    (docs / "approval.txt").write_text("Overtime must be approved in advance by a manager.", encoding="utf-8")
+    (docs / "holidays.txt").write_text("Overtime on public holidays is paid at 300 percent.", encoding="utf-8")
+    ingest([docs], settings)
+    passages = Retriever(settings).search("overtime", k=3, mode="lexical").passages
+    assert len(passages) == 3
+    assert {p.doc_name for p in passages[1:]} == {"approval.txt", "holidays.txt"}
+    assert len(passages[0].copies) == 5  # bounded: MAX_COPIES
 
 
 def test_collapse_near_duplicates_keeps_the_better_ranked():

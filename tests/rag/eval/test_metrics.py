@@ -249,6 +249,22 @@ def test_retrieval_scores_ranks_hits_and_mrr():
     assert retrieval_scores(ranked, make_q(gold_sources=[])) is None
 
 
+def test_a_copy_shown_as_also_in_counts_at_its_passage_rank():
+    """The retriever folds near-identical text in other files into one passage and shows the
+    copies as "also in": the gold file among them is a hit at that rank, for retrieval and
+    citations alike; a copy elsewhere in the gold file must still be at the gold place."""
+    q = make_q(gold_sources=[{"doc": "docs/B.txt"}])
+    ranked = [
+        RetrievedItem(doc="C.txt"),
+        RetrievedItem(doc="A.txt", copies=(RetrievedItem(doc="D.txt"), RetrievedItem(doc="B.txt"))),
+    ]
+    s = retrieval_scores(ranked, q)
+    assert (s.doc_rank, s.loc_rank) == (2, 2)
+    assert citation_correct(ranked[1:], q) and not citation_correct(ranked[:1], q)
+    paged = make_q(gold_sources=[{"doc": "docs/B.pdf", "page": 10}])
+    assert not citation_correct([RetrievedItem(doc="A.pdf", page_start=10, copies=(RetrievedItem(doc="B.pdf", page_start=3),))], paged)
+
+
 # ---------------------------------------------------------------- normalisation
 
 
