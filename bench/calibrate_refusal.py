@@ -1,11 +1,13 @@
 """Calibrate the refusal threshold (rag/answerability.py) on real questions.
 
-Answerable: the dev questions of each set. Unanswerable: bench/refusal/*_negatives.jsonl,
-written for this project (in-domain questions whose answer is not in the documents, plus a
-few off-topic ones; each checked by searching the documents for its key terms).
+Three domains: the two dev sets in ../shared/eval and the project's own samples (data/).
+Answerable: each set's questions that should be answered. Unanswerable: the others plus
+bench/refusal/*_negatives.jsonl, written for this project (in-domain questions whose answer is
+not in the documents, plus a few off-topic ones; each checked against the documents).
 For every question the retriever's best dense score and term coverage are recorded, then
-thresholds are swept; prints refusal recall (unanswerable refused), false-refusal rate
-(answerable refused) and the best threshold by balanced accuracy, per set and overall.
+thresholds on the support score (rag.answerability.support_score) are swept; prints refusal
+recall (unanswerable refused) and false-refusal rate (answerable refused) per set, and the
+highest threshold whose false refusals stay at or below MAX_FALSE_REFUSAL on every set.
 
     python bench/calibrate_refusal.py [--chunk-tokens 320] [--json OUT]
 """
@@ -21,27 +23,35 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.pipeline import ingest  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
-from rag.answerability import coverage, decide  # noqa: E402
+from rag.answerability import DEFAULT_COVERAGE_THRESHOLD, coverage, support_score  # noqa: E402
 from rag.eval.metrics import load_questions  # noqa: E402
 from rag.eval.runner import default_eval_index  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
+MAX_FALSE_REFUSAL = 0.02
+# set name -> (document folder, its questions, unanswerable questions written for it)
 SETS = {
-    "contoso_hr_en": ROOT / "bench" / "refusal" / "contoso_negatives.jsonl",
-    "domainrag_zh": ROOT / "bench" / "refusal" / "domainrag_negatives.jsonl",
+    "contoso_hr_en": (EVAL / "contoso_hr_en", EVAL / "contoso_hr_en" / "questions.jsonl",
+                      ROOT / "bench" / "refusal" / "contoso_negatives.jsonl"),
+    "domainrag_zh": (EVAL / "domainrag_zh", EVAL / "domainrag_zh" / "questions.jsonl",
+                     ROOT / "bench" / "refusal" / "domainrag_negatives.jsonl"),
+    # A third domain and mixed formats (PDF, DOCX, XLSX, Markdown; English and Chinese): the
+    # project's own sample documents, so a threshold is not fitted to the two dev sets alone.
+    "samples": (ROOT / "data", ROOT / "data" / "sample_questions.jsonl",
+                ROOT / "bench" / "refusal" / "samples_negatives.jsonl"),
 }
 
 
 def collect(settings: Settings, k: int) -> list[dict]:
     rows = []
-    for name, negatives in SETS.items():
-        docs = EVAL / name
+    for name, (docs, questions, negatives) in SETS.items():
         s = settings.replace(index_dir=default_eval_index(docs, settings))
         ingest([docs], s)
         retriever = Retriever(s)
-        for path, answerable in ((docs / "questions.jsonl", True), (negatives, False)):
+        for path in (questions, negatives):
             for q in load_questions(path):
+                answerable = q.should_answer
                 passages = retriever.search(q.question, k).passages
                 top = max((p.scores.dense for p in passages if p.scores.dense is not None), default=None)
                 rows.append({"set": name, "id": q.id, "answerable": answerable, "dense": top,
@@ -51,8 +61,8 @@ def collect(settings: Settings, k: int) -> list[dict]:
 
 def sweep(rows: list[dict]) -> list[dict]:
     out = []
-    for i in range(70, 96):
-        t = i / 100
+    for i in range(160, 191):
+        t = i / 200
         pos = [r for r in rows if r["answerable"]]
         neg = [r for r in rows if not r["answerable"]]
         refused = lambda r: not decide_row(r, t)  # noqa: E731
@@ -63,11 +73,15 @@ def sweep(rows: list[dict]) -> list[dict]:
     return out
 
 
+def _at(report: dict, threshold: float) -> list[dict]:
+    return [next(r for r in report[name]["sweep"] if r["threshold"] == threshold) for name in SETS]
+
+
 def decide_row(row: dict, threshold: float) -> bool:
     """The same rule as rag.answerability.decide, on recorded scores."""
     if row["dense"] is None:
-        return row["coverage"] >= 0.5
-    return row["dense"] >= threshold or (row["coverage"] >= 0.99 and row["dense"] >= threshold - 0.03)
+        return row["coverage"] >= DEFAULT_COVERAGE_THRESHOLD
+    return support_score(row["dense"], row["coverage"]) >= threshold
 
 
 def main() -> int:
@@ -86,8 +100,15 @@ def main() -> int:
         report[name] = {"best": best, "sweep": table}
         print(f"{name}: best threshold {best['threshold']:.2f}: refuses {best['refusal_recall']:.0%} of unanswerable, "
               f"{best['false_refusal']:.0%} of answerable (balanced accuracy {best['balanced_accuracy']:.3f})")
-        for r in table[::2]:
+        for r in table[::4]:
             print(f"   t={r['threshold']:.2f} refusal recall {r['refusal_recall']:.2f} false refusals {r['false_refusal']:.2f}")
+    safe = [t["threshold"] for t in report["all"]["sweep"]
+            if all(r["false_refusal"] <= MAX_FALSE_REFUSAL for r in _at(report, t["threshold"]))]
+    if safe:
+        t = max(safe)
+        cells = ", ".join(f"{n} {r['refusal_recall']:.2f} / {r['false_refusal']:.2f}" for n, r in zip(SETS, _at(report, t)))
+        print(f"highest threshold with false refusals <= {MAX_FALSE_REFUSAL:.0%} on every set: {t:.3f} "
+              f"(refusal recall / false refusals: {cells})")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "report": report}, ensure_ascii=False, indent=1))
     return 0

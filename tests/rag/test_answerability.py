@@ -29,3 +29,12 @@ def test_keyword_only_index_uses_coverage():
 
 def test_no_passages_is_a_refusal():
     assert not decide("anything", []).answerable
+
+
+def test_term_coverage_raises_the_support_score_in_proportion():
+    """A short FAQ entry holding the question's terms scores a lower cosine than long
+    documents do; its coverage lifts it, a passage sharing no term gets no lift."""
+    faq = P("IT Service Desk hours: Monday to Friday, 08:00-20:00.", 0.85)
+    assert decide("IT Service Desk hours", [faq], dense_threshold=0.88).answerable  # 0.85 + 0.05
+    d = decide("What is the dress code in the warehouse?", [P("IT Service Desk hours.", 0.85)], dense_threshold=0.88)
+    assert not d.answerable and d.coverage == 0.0 and "support 0.850" in d.reason
