@@ -14,7 +14,7 @@ from typing import Iterator
 
 from ingest.settings import Settings
 from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
-from rag.citations import Citation, cite
+from rag.citations import Citation, cite, strip_echoed_labels
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage
@@ -208,7 +208,8 @@ class Answerer:
             notes.append(f"generation stopped early ({stats.stopped_reason})")
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
-        cited = cite(raw, shown, [pp.text for pp in prompt.passages]) if raw and not refused_by_model else None
+        claims = strip_echoed_labels(raw, shown)
+        cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
         if cited is not None and cited.text.strip() or cancelled:
             # (stopped by the user: what was written so far, never a substitute)

@@ -66,6 +66,17 @@ def strip_markers(text: str) -> str:
     return re.sub(r"[ \t]*" + _MARKER.pattern, "", text)
 
 
+def strip_echoed_labels(answer: str, passages: list[Passage]) -> str:
+    """Remove passage labels the model copied from the prompt ("[3] (380.txt)", "(faq.md ·
+    Expenses > …)"): they are not claims, and alone they used to be shown as the answer (7 of
+    55 Chinese dev answers held one). Markers stay; the citations say where the text is from."""
+    names = {p.label() for p in passages} | {p.doc_name for p in passages if "." in p.doc_name}
+    for name in sorted(names, key=len, reverse=True):
+        label = re.escape(name)
+        answer = re.sub(r"[ \t]*(?:[(（]\s*" + label + r"\s*[)）]|" + label + r")(?:[ \t]*[:：])?", "", answer)
+    return answer.strip()
+
+
 def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -> CitedAnswer:
     """``passages`` are numbered 1..n as in the prompt; ``texts`` the text the model saw
     (possibly trimmed; defaults to each passage body)."""

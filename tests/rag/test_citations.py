@@ -1,4 +1,4 @@
-from rag.citations import best_quote, cite, strip_markers
+from rag.citations import best_quote, cite, strip_echoed_labels, strip_markers
 from rag.passages import Passage
 
 
@@ -75,3 +75,12 @@ def test_an_unmarked_sentence_found_word_for_word_in_two_documents_cites_both():
     out = cite("Balance billing protection covers in-network providers.", passages)
     assert [c.passage.rowid for c in out.citations] == [1, 3]
     assert out.text == "Balance billing protection covers in-network providers.[1][2]"
+
+
+def test_labels_copied_from_the_prompt_are_not_claims():
+    """The 0.5B model sometimes copies a passage's label ("[3] (f3.pdf · p. 3)") as its answer."""
+    assert strip_echoed_labels("[3] (f3.pdf · p. 3)", PASSAGES) == "[3]"
+    assert strip_echoed_labels("[2] （f2.pdf）\n里程费每英里0.62美元。", PASSAGES) == "[2]\n里程费每英里0.62美元。"
+    assert strip_echoed_labels("f1.pdf: Claims are due within 30 days.", PASSAGES) == "Claims are due within 30 days."
+    assert strip_echoed_labels("The plan covers:\n- parking", PASSAGES) == "The plan covers:\n- parking"
+    assert cite(strip_echoed_labels("[3] (f3.pdf · p. 3)", PASSAGES), PASSAGES).text == ""
