@@ -74,6 +74,7 @@ def _from_json(data: dict) -> ParseResult:
             row_range=tuple(b["row_range"]) if b.get("row_range") else None,
             header=tuple(b.get("header") or ()),
             title=b.get("title"),
+            group=b.get("group"),
         )
         for b in data["blocks"]
     ]
