@@ -216,16 +216,18 @@ MAX_COPIES = 5  # "also in" entries kept per passage: enough to show, bounded fo
 
 
 def collapse_near_duplicates(passages: list[Passage], threshold: float = 0.85) -> list[Passage]:
-    """Fold a passage whose text is nearly the same as a better-ranked one (Jaccard of
-    word / CJK-bigram sets) into it: copies of one policy in two files must not fill the top k,
-    but the reader is told where else the text stands (``Passage.copies``)."""
+    """Fold a passage whose text is nearly all in a better-ranked one, or holds nearly all of
+    it (shared word / CJK-bigram units over the smaller set; not Jaccard, because one text
+    copied into several files is cut into chunks at different places in each), into that
+    passage: copies must not fill the top k, but the reader is told where else the text
+    stands (``Passage.copies``)."""
     kept: list[Passage] = []
     kept_units: list[set[str]] = []
     for p in passages:
         units = set(overlap_units(p.body))
         for i, other in enumerate(kept_units):
-            union = len(units | other)
-            if union and len(units & other) / union >= threshold:
+            smaller = min(len(units), len(other))
+            if smaller and len(units & other) / smaller >= threshold:
                 if len(kept[i].copies) < MAX_COPIES and _place(p) not in {_place(c) for c in (kept[i], *kept[i].copies)}:
                     kept[i] = replace(kept[i], copies=(*kept[i].copies, p))
                 break

@@ -93,6 +93,16 @@ def test_many_copies_still_leave_k_distinct_passages(rag_settings, tmp_path):
     assert len(passages[0].copies) == 5  # bounded: MAX_COPIES
 
 
+def test_a_passage_inside_a_better_ranked_one_is_folded_into_it():
+    """The same text in two files is chunked at different places: the shorter piece adds nothing."""
+    whole = "Overtime on weekends is paid at 200 percent. Overtime on holidays is paid at 300 percent. Claims go to HR."
+    a = Passage(1, "1", "/d/a.txt", None, whole, whole, "paragraph", 0)
+    b = Passage(2, "2", "/d/b.txt", None, "Overtime on holidays is paid at 300 percent.", "Overtime on holidays is paid at 300 percent.", "paragraph", 0)
+    c = Passage(3, "3", "/d/c.txt", None, "Parking costs 25 dollars.", "Parking costs 25 dollars.", "paragraph", 0)
+    out = collapse_near_duplicates([a, b, c])
+    assert [p.rowid for p in out] == [1, 3] and [x.rowid for x in out[0].copies] == [2]
+
+
 def test_collapse_near_duplicates_keeps_the_better_ranked():
     mk = lambda i, body: Passage(i, str(i), f"/d/{i}.txt", None, body, body, "paragraph", 0, scores=Scores(fused=1.0 / i))  # noqa: E731
     a = mk(1, "年假天数按工龄计算，满一年不满十年的，年假五天。")
