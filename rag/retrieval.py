@@ -23,6 +23,7 @@ from ingest.settings import Settings
 from ingest.store import StoredChunk
 from ingest.textutil import overlap_units
 from rag.passages import Passage, Scores
+from rag.query_parts import question_parts
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +94,30 @@ class Retriever:
         dense_weight: float | None = None,
         mode: str = "hybrid",
     ) -> SearchResult:
-        """Top-``k`` passages for ``query``; ``docs`` restricts to those document paths."""
+        """Top-``k`` passages for ``query``; ``docs`` restricts to those document paths.
+
+        A compound question is also searched part by part (rag.query_parts): the best passage
+        of each part gets a place right after the whole question's best one."""
+        started = time.perf_counter()
+        k = k or self.settings.k
+        whole = self._search_once(query, k, docs, fusion, dense_weight, mode)
+        parts = question_parts(query)
+        if not parts or len(whole.passages) < 2:
+            return whole
+        firsts = []
+        for part in parts:
+            found = self._search_once(part, 1, docs, fusion, dense_weight, mode).passages
+            firsts.extend(found[:1])
+        passages = merge_adjacent(collapse_near_duplicates([*whole.passages[:1], *firsts, *whole.passages[1:]]))[:k]
+        return replace(whole, passages=passages, seconds=time.perf_counter() - started)
+
+    def _search_once(self, query: str, k: int, docs: list[str] | None, fusion: str, dense_weight: float | None,
+                     mode: str) -> SearchResult:
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion!r}")
         if mode not in ("hybrid", "lexical", "dense"):
             raise ValueError(f"mode must be 'hybrid', 'lexical' or 'dense', not {mode!r}")
         started = time.perf_counter()
-        k = k or self.settings.k
         weight = self.settings.dense_weight if dense_weight is None else dense_weight
         n = max(self.settings.candidates, k * 4)
         with self._lock:

@@ -140,3 +140,28 @@ def test_neighbouring_chunks_of_one_page_are_merged_without_repeating_the_overla
     assert [p.rowid for p in out] == [2, 3, 4]
     assert out[0].body == "Rule one applies. Rule two applies. Rule three applies."
     assert out[0].text == "T\n" + out[0].body and out[0].ordinals == (4, 5)
+
+
+def test_each_part_of_a_compound_question_gets_a_place(rag_settings, tmp_path):
+    """One query for two questions ranks only the first topic's passages; each part is also
+    searched on its own and its best passage is kept in the top k."""
+    settings = rag_settings.replace(index_dir=tmp_path / "index")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    topics = ["warehouse shifts", "drivers on long routes", "office staff", "night security", "seasonal staff"]
+    for i, who in enumerate(topics):
+        (docs / f"overtime{i}.txt").write_text(
+            f"Overtime for {who}: overtime on weekends and public holidays is paid at {200 + 10 * i} percent, "
+            f"approved by a manager beforehand, with a daily limit of {i + 2} hours of overtime.", encoding="utf-8")
+    (docs / "parking.txt").write_text("Car parking: a daily reimbursement limit of 25 dollars.", encoding="utf-8")
+    for i, topic in enumerate(["canteen menus", "fire drills", "library loans", "printer toner", "visitor badges",
+                               "desk booking", "bicycle storage", "recycling bins", "first aid kits", "team events"]):
+        (docs / f"other{i}.txt").write_text(f"Notes on {topic}: no car and no reimbursement involved.", encoding="utf-8")
+    ingest([docs], settings)
+    retriever = Retriever(settings)
+    question = ("How is overtime on weekends and public holidays paid and approved by a manager, "
+                "and what is the daily reimbursement limit for car parking?")
+    alone = retriever._search_once(question, 3, None, "minmax", None, "lexical").passages
+    assert "parking.txt" not in [p.doc_name for p in alone]  # the premise: one query misses part two
+    names = [p.doc_name for p in retriever.search(question, k=3, mode="lexical").passages]
+    assert len(names) == 3 and "parking.txt" in names and names[0].startswith("overtime")
