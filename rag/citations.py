@@ -73,7 +73,11 @@ def strip_echoed_labels(answer: str, passages: list[Passage]) -> str:
     names = {p.label() for p in passages} | {p.doc_name for p in passages if "." in p.doc_name}
     for name in sorted(names, key=len, reverse=True):
         label = re.escape(name)
-        answer = re.sub(r"[ \t]*(?:[(（]\s*" + label + r"\s*[)）]|" + label + r")(?:[ \t]*[:：])?", "", answer)
+        # in brackets anywhere; bare only where a label stands alone (line start, after markers):
+        # "provided in travel_policy.pdf, ..." is the model naming its source in prose, and stays
+        answer = re.sub(r"[ \t]*[(（]\s*" + label + r"\s*[)）](?:[ \t]*[:：])?", "", answer)
+        answer = re.sub(r"(?m)^((?:[ \t]*" + _MARKER.pattern + r")*)[ \t]*" + label + r"(?:[ \t]*[:：])?(?=\s|$)",
+                        r"\1", answer)
     return answer.strip()
 
 

@@ -83,4 +83,7 @@ def test_labels_copied_from_the_prompt_are_not_claims():
     assert strip_echoed_labels("[2] （f2.pdf）\n里程费每英里0.62美元。", PASSAGES) == "[2]\n里程费每英里0.62美元。"
     assert strip_echoed_labels("f1.pdf: Claims are due within 30 days.", PASSAGES) == "Claims are due within 30 days."
     assert strip_echoed_labels("The plan covers:\n- parking", PASSAGES) == "The plan covers:\n- parking"
+    assert strip_echoed_labels("[1] f1.pdf\n[2] f2.pdf", PASSAGES) == "[1]\n[2]"
+    assert strip_echoed_labels("As provided in f1.pdf, claims are due in 30 days.", PASSAGES) == \
+        "As provided in f1.pdf, claims are due in 30 days."
     assert cite(strip_echoed_labels("[3] (f3.pdf · p. 3)", PASSAGES), PASSAGES).text == ""
