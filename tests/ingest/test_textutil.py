@@ -28,3 +28,10 @@ def test_detect_lang_and_overlap_units():
     assert detect_lang("年假有几天？") == "zh"
     assert detect_lang("How many days of leave?") == "en"
     assert overlap_units("年假5天 Annual") == ["5", "annual", "年假", "天"]
+
+
+def test_overlap_units_cjk_runs_stop_at_punctuation_and_other_scripts():
+    assert overlap_units("中文，标点。") == ["中文", "标点"]
+    assert overlap_units("，单，") == ["单"]
+    assert overlap_units("「引号」ａｂ１") == ["ab1", "引号"]  # fullwidth letters are words after NFKC
+    assert overlap_units("カタカナ・テスト 𠀀𠀁") == ["カタ", "タカ", "カナ", "テス", "スト", "𠀀𠀁"]
