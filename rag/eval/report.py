@@ -41,6 +41,7 @@ class QuestionRecord:
     answer_score: AnswerScore | None = None
     citation_ok: bool | None = None
     timings: Timings = Timings()
+    citation_own_ok: bool | None = None  # as citation_ok, without the copies shown as "also in"
 
 
 def refusal_outcome(refused: bool, q: Question) -> str:
@@ -66,8 +67,10 @@ def score_question(
     score = judge_answer(answer, q, refused=bool(refused)) if answer is not None else None
     # Citations are judged on answers actually given; a refusal is already counted as a
     # false refusal and a wrong answer, and counting it a third time would blur the figure.
-    cite = citation_correct(cited or [], q) if answer is not None and not refused else None
-    return QuestionRecord(q, retrieval_scores(ranked, q, ks), answer, refused, score, cite, timings)
+    judged = answer is not None and not refused
+    cite = citation_correct(cited or [], q) if judged else None
+    own = citation_correct(cited or [], q, copies=False) if judged else None
+    return QuestionRecord(q, retrieval_scores(ranked, q, ks), answer, refused, score, cite, timings, own)
 
 
 def record_to_dict(record: QuestionRecord) -> dict[str, Any]:
@@ -108,6 +111,10 @@ def _group(records: list[QuestionRecord]) -> dict[str, Any]:
             figures[f"hit@{k}"] = _mean(getattr(s, f"{level}_hit")(k) for s in scored)[0]
         figures["mrr"] = _mean(getattr(s, f"{level}_rr") for s in scored)[0]
         retrieval["document" if level == "doc" else "location"] = figures
+    # The same, counting only the passage's own file (not the copies shown with it).
+    own: dict[str, float | None] = {f"hit@{k}": _mean(s.own_loc_hit(k) for s in scored)[0] for k in ks}
+    own["mrr"] = _mean(s.own_loc_rr for s in scored)[0]
+    retrieval["location_own_file"] = own
     out["retrieval"] = retrieval
 
     scores = [r.answer_score for r in records if r.answer_score is not None]
@@ -121,7 +128,7 @@ def _group(records: list[QuestionRecord]) -> dict[str, Any]:
     }
 
     cites, n_cites = _mean(r.citation_ok for r in records)
-    out["citation"] = {"n": n_cites, "correct": cites}
+    out["citation"] = {"n": n_cites, "correct": cites, "correct_own_file": _mean(r.citation_own_ok for r in records)[0]}
 
     answered = [r for r in records if r.refused is not None]
     outcomes = {o: 0 for o in REFUSAL_OUTCOMES}
@@ -174,10 +181,12 @@ _COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("loc@3", ("retrieval", "location", "hit@3")),
     ("loc@5", ("retrieval", "location", "hit@5")),
     ("locMRR", ("retrieval", "location", "mrr")),
+    ("own@5", ("retrieval", "location_own_file", "hit@5")),
     ("ans", ("answer", "correct")),
     ("F1", ("answer", "f1")),
     ("facts", ("answer", "key_fact_recall")),
     ("cite", ("citation", "correct")),
+    ("citeOwn", ("citation", "correct_own_file")),
     ("refuse", ("refusal", "refusal_rate")),
     ("falseRef", ("refusal", "false_refusal_rate")),
     ("ttft50", ("latency", "first_token_s", "p50")),

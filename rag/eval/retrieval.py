@@ -61,6 +61,14 @@ class RetrievalScore:
     ks: tuple[int, ...]
     doc_rank: int | None
     loc_rank: int | None
+    own_loc_rank: int | None = None  # as loc_rank, but copies shown as "also in" do not count
+
+    def own_loc_hit(self, k: int) -> bool:
+        return self.own_loc_rank is not None and self.own_loc_rank <= k
+
+    @property
+    def own_loc_rr(self) -> float:
+        return 1.0 / self.own_loc_rank if self.own_loc_rank else 0.0
 
     def doc_hit(self, k: int) -> bool:
         return self.doc_rank is not None and self.doc_rank <= k
@@ -82,6 +90,7 @@ class RetrievalScore:
             out[f"doc_hit@{k}"] = float(self.doc_hit(k))
             out[f"loc_hit@{k}"] = float(self.loc_hit(k))
         out["doc_rr"], out["loc_rr"] = self.doc_rr, self.loc_rr
+        out["own_loc_rank"] = self.own_loc_rank
         return out
 
 
@@ -199,21 +208,23 @@ def retrieval_scores(ranked: list[RetrievedItem], q: Question, ks: tuple[int, ..
     Reciprocal rank is taken over the whole list given, i.e. the runner's --k cutoff."""
     if not q.gold_sources:
         return None
-    doc_rank = loc_rank = None
+    doc_rank = loc_rank = own_loc_rank = None
     for rank, item in enumerate(ranked, start=1):
         if doc_rank is None and any(doc_match(x.doc, g.doc) for x in item.places() for g in q.gold_sources):
             doc_rank = rank
         if loc_rank is None and any(location_match(x, g) for x in item.places() for g in q.gold_sources):
             loc_rank = rank
-        if doc_rank is not None and loc_rank is not None:
-            break
-    return RetrievalScore(ks=tuple(ks), doc_rank=doc_rank, loc_rank=loc_rank)
+        if own_loc_rank is None and any(location_match(item, g) for g in q.gold_sources):
+            own_loc_rank = rank
+    return RetrievalScore(ks=tuple(ks), doc_rank=doc_rank, loc_rank=loc_rank, own_loc_rank=own_loc_rank)
 
 
-def citation_correct(cited: list[RetrievedItem], q: Question) -> bool | None:
+def citation_correct(cited: list[RetrievedItem], q: Question, *, copies: bool = True) -> bool | None:
     """True when some cited passage matches a gold source at location level (document level
-    for document-level gold). None when the question should not be answered or has no gold
-    sources; an answer with no citations is False."""
+    for document-level gold); with ``copies``, the places shown with it as "also in" count
+    too. None when the question should not be answered or has no gold sources; an answer
+    with no citations is False."""
     if not q.should_answer or not q.gold_sources:
         return None
-    return any(location_match(x, g) for item in cited for x in item.places() for g in q.gold_sources)
+    return any(location_match(x, g) for item in cited for x in (item.places() if copies else (item,))
+               for g in q.gold_sources)

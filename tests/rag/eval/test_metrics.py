@@ -260,7 +260,9 @@ def test_a_copy_shown_as_also_in_counts_at_its_passage_rank():
     ]
     s = retrieval_scores(ranked, q)
     assert (s.doc_rank, s.loc_rank) == (2, 2)
+    assert s.own_loc_rank is None  # the strict reading, reported beside it
     assert citation_correct(ranked[1:], q) and not citation_correct(ranked[:1], q)
+    assert citation_correct(ranked[1:], q, copies=False) is False
     paged = make_q(gold_sources=[{"doc": "docs/B.pdf", "page": 10}])
     assert not citation_correct([RetrievedItem(doc="A.pdf", page_start=10, copies=(RetrievedItem(doc="B.pdf", page_start=3),))], paged)
 
