@@ -2,8 +2,8 @@
 into its parts, so that retrieval can look for each part as well as for the whole.
 
 Why: one embedding of a two-part question lands between the two topics, and the top k then
-holds neither part's page (28 of the 100 English dev questions are built like this). Each part
-gets a slot of its own in the results (rag.retrieval.Retriever.search).
+holds neither part's page (22 of the 100 English dev questions are split by the rule below).
+Each part gets a slot of its own in the results (rag.retrieval.Retriever.search).
 
 Why by hand: no library splits questions; the rule is deliberately narrow (a clause boundary
 followed by a new question word, or a second question mark in Chinese), and a part too short to
