@@ -22,6 +22,7 @@ from ingest.models import short_name
 from ingest.settings import Settings
 from ingest.store import StoredChunk
 from ingest.textutil import overlap_units
+from rag.named_docs import named_documents
 from rag.passages import Passage, Scores
 from rag.query_parts import question_parts
 
@@ -100,19 +101,21 @@ class Retriever:
         of each part gets a place right after the whole question's best one."""
         started = time.perf_counter()
         k = k or self.settings.k
-        whole = self._search_once(query, k, docs, fusion, dense_weight, mode)
+        # Named once for the whole question: its parts keep the document the question names.
+        named = self._named_paths(query)
+        whole = self._search_once(query, k, docs, fusion, dense_weight, mode, named)
         parts = question_parts(query)
         if not parts or len(whole.passages) < 2:
             return whole
         firsts = []
         for part in parts:
-            found = self._search_once(part, 1, docs, fusion, dense_weight, mode).passages
+            found = self._search_once(part, 1, docs, fusion, dense_weight, mode, named).passages
             firsts.extend(found[:1])
         passages = merge_adjacent(collapse_near_duplicates([*whole.passages[:1], *firsts, *whole.passages[1:]]))[:k]
         return replace(whole, passages=passages, seconds=time.perf_counter() - started)
 
     def _search_once(self, query: str, k: int, docs: list[str] | None, fusion: str, dense_weight: float | None,
-                     mode: str) -> SearchResult:
+                     mode: str, named: frozenset[str] = frozenset()) -> SearchResult:
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion!r}")
         if mode not in ("hybrid", "lexical", "dense"):
@@ -153,7 +156,7 @@ class Retriever:
                 if missing:
                     lexical.update(dict(store.lexical_search(terms, len(missing), None, rowids=missing)))
             fused = _fuse(candidates, dense if used != "lexical" else {}, lexical if used != "dense" else {}, fusion, weight)
-            order = sorted(candidates, key=lambda r: fused[r], reverse=True)
+            order = list(candidates)
             # Every candidate is fetched, not just the top few: near-duplicates (one policy
             # copied into many files) are collapsed below, and a corpus full of copies left as
             # few as one passage out of the top 20 (7 of 55 dev questions got fewer than k).
@@ -163,9 +166,19 @@ class Retriever:
                 chunk = chunks.get(rowid)
                 if chunk is None:
                     continue  # removed since the vector cache was built
-                passages.append(_passage(chunk, Scores(dense.get(rowid), lexical.get(rowid), fused[rowid])))
+                bonus = self.settings.named_doc_bonus if chunk.doc_path in named else 0.0
+                passages.append(_passage(chunk, Scores(dense.get(rowid), lexical.get(rowid), fused[rowid] + bonus)))
+            passages.sort(key=lambda p: p.scores.fused, reverse=True)
             passages = merge_adjacent(collapse_near_duplicates(passages))[:k]
         return SearchResult(passages, time.perf_counter() - started, used, tuple(self.notes))
+
+    def _named_paths(self, query: str) -> frozenset[str]:
+        """Paths of the documents the question names by file name (rag.named_docs)."""
+        if self.settings.named_doc_bonus <= 0:
+            return frozenset()
+        documents = self.reader.store.documents()
+        ids = set(named_documents(query, [(d.id, d.name) for d in documents]))
+        return frozenset(d.path for d in documents if d.id in ids)
 
     def _doc_ids(self, docs: list[str] | None) -> list[int] | None:
         if not docs:

@@ -165,3 +165,20 @@ def test_each_part_of_a_compound_question_gets_a_place(rag_settings, tmp_path):
     assert "parking.txt" not in [p.doc_name for p in alone]  # the premise: one query misses part two
     names = [p.doc_name for p in retriever.search(question, k=3, mode="lexical").passages]
     assert len(names) == 3 and "parking.txt" in names and names[0].startswith("overtime")
+
+
+def test_a_document_the_question_names_ranks_first(rag_settings, tmp_path):
+    """Two plans say nearly the same thing; the question names one of them by its file name."""
+    settings = rag_settings.replace(index_dir=tmp_path / "index")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "Gold_Plan_Details.txt").write_text("Dental cleanings are covered twice a year at no cost.", encoding="utf-8")
+    (docs / "Basic_Plan_Details.txt").write_text("Dental cleanings are covered twice a year, with a copay.", encoding="utf-8")
+    ingest([docs], settings)
+    question = "How often are dental cleanings covered in the Basic Plan Details?"
+    for order in (["Basic_Plan_Details.txt"], ["Gold_Plan_Details.txt"]):
+        named = question.replace("Basic", order[0].split("_")[0])
+        top = Retriever(settings).search(named, k=2, mode="lexical").passages[0]
+        assert top.doc_name == order[0]
+    off = Retriever(settings.replace(named_doc_bonus=0.0)).search(question, k=2, mode="lexical").passages
+    assert {p.doc_name for p in off} == {"Basic_Plan_Details.txt", "Gold_Plan_Details.txt"}

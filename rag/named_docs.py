@@ -1,0 +1,75 @@
+"""Which indexed documents a question names ("... according to the Employee Handbook?").
+
+Why: a user who names a document means that document, but the name is a handful of words in a
+long question, and neither the embedding nor BM25 ties it to the file (the dev set: 25 of 100
+English questions name their document, e.g. "under the Northwind Standard Benefits Details";
+a compound one lost the name in its second part and retrieved the other plan's pages).
+Retrieval gives the chunks of a named document a bonus (rag.retrieval); it does not filter,
+so a question that names one file but is answered in another still finds its passage.
+
+Why by hand: no library matches free text against file names. The rule is narrow on purpose:
+the file name's words (separators `_ - .` and case ignored) must stand in the question in
+order, all of them, or a run of at least two that covers most of them ("Northwind Standard
+Benefits" names Northwind_Standard_Benefits_Details.pdf); a name that is only digits or one short
+word ("380.txt", "faq.md") never matches, since such words occur in questions for other reasons,
+and a longer single word only when it is written as a name (capitalised, or with its extension).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+_WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]+")
+MIN_SHARE = 0.6  # a partial name must cover this share of the file name's words
+MIN_SINGLE_WORD_CHARS = 5  # "faq", "2024", "plan" alone do not name a file
+
+
+def name_words(file_name: str) -> list[str]:
+    """Lower-case words of a file name without its extension (``Northwind_Health_Plus.pdf`` ->
+    ``['northwind', 'health', 'plus']``); a run of CJK characters is one word."""
+    stem = PurePath(file_name).stem if "." in file_name else file_name
+    return _WORD.findall(stem.lower())
+
+
+def _longest_run(name: list[str], question: list[str]) -> int:
+    """Length of the longest run of consecutive name words found consecutively in the question."""
+    best = 0
+    for i in range(len(question)):
+        for j in range(len(name)):
+            n = 0
+            while i + n < len(question) and j + n < len(name) and question[i + n] == name[j + n]:
+                n += 1
+            best = max(best, n)
+    return best
+
+
+def _cjk(word: str) -> bool:
+    return bool(re.match(r"[\u3400-\u9fff]", word))
+
+
+def names_document(question: str, file_name: str) -> bool:
+    words = name_words(file_name)
+    if not words or all(w.isdigit() for w in words):
+        return False
+    if len(words) == 1:
+        word = words[0]
+        if _cjk(word):
+            return len(word) >= 2 and word in question
+        if len(word) < MIN_SINGLE_WORD_CHARS:
+            return False
+        # One word is a name only when written as one: capitalised ("PerksPlus", "the Handbook")
+        # or with its extension; "car parking" does not name parking.txt.
+        if file_name.lower() in question.lower():
+            return True
+        return any(w.lower() == word and not w.islower() for w in re.findall(r"[A-Za-z0-9]+", question))
+    q = _WORD.findall(question.lower())
+    if any(_cjk(w) for w in words):
+        # CJK text has no spaces: the whole name must appear as written, latin words included
+        return "".join(words) in "".join(q)
+    run = _longest_run(words, q)
+    return run == len(words) or (run >= 2 and run / len(words) >= MIN_SHARE)
+
+
+def named_documents(question: str, documents: list[tuple[int, str]]) -> list[int]:
+    """Ids of the ``(id, file name)`` documents that ``question`` names."""
+    return [doc_id for doc_id, name in documents if names_document(question, name)]
