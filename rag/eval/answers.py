@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from rag.citations import strip_markers
 from rag.eval.normalize import answer_tokens, normalize_answer
 from rag.eval.questions import Question
 
@@ -69,29 +70,35 @@ class AnswerScore:
 
 # ---------------------------------------------------------------- containment
 
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+
 
 def contains(haystack: str, needle: str) -> bool:
     """Substring test on normalised text that respects word and number edges: "80" is not
     in "180" or "80.5", "plan" is not in "planet"; CJK has no word edges to respect."""
     if not needle:
         return False
+    clock = bool(_CLOCK.fullmatch(needle))
     start = 0
     while (i := haystack.find(needle, start)) >= 0:
         j = i + len(needle)
-        if _edge_ok(haystack, i - 1, needle[0], -1) and _edge_ok(haystack, j, needle[-1], +1):
+        if _edge_ok(haystack, i - 1, needle[0], -1, clock) and _edge_ok(haystack, j, needle[-1], +1, clock):
             return True
         start = i + 1
     return False
 
 
-def _edge_ok(text: str, pos: int, edge_char: str, step: int) -> bool:
+def _edge_ok(text: str, pos: int, edge_char: str, step: int, clock_time: bool = False) -> bool:
     if pos < 0 or pos >= len(text) or not (edge_char.isascii() and edge_char.isalnum()):
         return True
     nb = text[pos]
     if nb.isascii() and nb.isalnum():
         return False
-    # "80" followed by ".5" / "-25" is part of a longer number.
+    # "80" followed by ".5" / "-25" is part of a longer number; but a clock time ends at the
+    # dash of a range ("08:00-20:00" holds "08:00" and "20:00").
     far = pos + step
+    if nb == "-" and clock_time:
+        return True
     return not (edge_char.isdigit() and nb in ".-/:" and 0 <= far < len(text) and text[far].isdigit())
 
 
@@ -242,7 +249,9 @@ def judge_answer(answer: str, q: Question, *, refused: bool = False) -> AnswerSc
     if not q.should_answer:
         return None
     gold = q.gold_answer
-    text = "" if refused else answer
+    # Citation markers are stripped: glued to a figure ("800;[1]" -> "8001" once punctuation
+    # goes) they hide it, and their digits would count as the gold's numbers.
+    text = "" if refused else strip_markers(answer)
     exact = answer_correct(text, q)
     overlap = token_overlap(text, gold, q.lang) if gold else None
     facts = key_facts(gold, q.lang) if gold else []

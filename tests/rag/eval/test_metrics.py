@@ -319,7 +319,23 @@ def test_english_short_answer_edges_and_a_refusal():
     assert answer_correct("The limit is 80 visits.", q) is True
     assert answer_correct("The limit is 180 visits.", q) is False
     assert answer_correct("The limit is 80.5 hours.", q) is False
+    assert answer_correct("The limit is 80-90 visits.", q) is False
     assert judge_answer("The limit is 80 visits.", q, refused=True).correct is False
+
+
+def test_clock_times_of_a_range_are_both_found():
+    q = make_q(gold_answer="Monday to Friday, 08:00-20:00", gold_answers=[["Monday to Friday", "08:00", "20:00"]])
+    assert answer_correct("Hours: Monday to Friday, 08:00-20:00.", q) is True
+    assert answer_correct("Hours: Monday to Friday, 08:00-21:00.", q) is False
+    assert answer_correct("Hours: Monday to Friday, 18:00-20:00.", q) is False
+
+
+def test_citation_markers_are_not_part_of_the_answer():
+    q = make_q(lang="zh", gold_answer="每晚800元", gold_answers=[["800"]])
+    assert judge_answer("住宿标准(元/晚): 800;[1]伙食补贴: 150;[1]", q).correct is True
+    # a marker's digits are not the answer's figures
+    q1 = make_q(gold_answer="Claims are paid within 1 business day.")
+    assert "1" in judge_answer("Claims are paid quickly.[1]", q1).missing_facts
 
 
 def test_long_gold_answers_fall_back_to_the_reference_path():
