@@ -18,7 +18,7 @@ from rag.citations import Citation, cite, strip_echoed_labels
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage
-from rag.prompting import REFUSAL_TEXT, build_prompt, question_lang
+from rag.prompting import REFUSAL_TEXT, build_prompt, question_lang, strip_case_header
 from rag.retrieval import Retriever
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ class Answerer:
             notes.append(f"generation stopped early ({stats.stopped_reason})")
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
-        claims = strip_echoed_labels(raw, shown)
+        claims = strip_echoed_labels(strip_case_header(raw), shown)
         cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
         if cited is not None and cited.text.strip() or cancelled:

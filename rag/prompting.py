@@ -6,10 +6,12 @@ dropped. Trimming never cuts inside a sentence, so never inside a character.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 from ingest.textutil import detect_lang, split_sentences
+from rag.case_match import CaseHint, matching_case
 from rag.passages import Passage
 
 MIN_TRIMMED_TOKENS = 40
@@ -36,6 +38,9 @@ _MAY_REFUSE = {
 }
 _PASSAGES_HEADER = {"en": "Passages:", "zh": "资料："}
 _QUESTION_HEADER = {"en": "Question:", "zh": "问题："}
+# Shown after the question when one case of a listed rule fits it (rag.case_match).
+TABLE_KINDS = ("row", "table")  # chunk kinds whose lines are table rows
+_CASE_HEADER = {"en": "The case that fits the question:", "zh": "符合问题条件的条款："}
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,18 @@ class Prompt:
     lang: str
     tokens: int  # prompt tokens after templating
     dropped: int  # passages left out for the budget
+    case: CaseHint | None = None  # the listed case shown next to the question
+
+
+_ECHOED_CASE_HEADER = re.compile(
+    r"(?m)^[ \t]*(?:" + "|".join(re.escape(h.rstrip(":：")) for h in _CASE_HEADER.values()) + r")[ \t]*(?:is|是)?[ \t]*[:：]?[ \t]*"
+)
+
+
+def strip_case_header(answer: str) -> str:
+    """Remove the case line's header where the model copied it into its answer ("The case that
+    fits the question is[1] ...")."""
+    return _ECHOED_CASE_HEADER.sub("", answer)
 
 
 def question_lang(question: str) -> str:
@@ -69,10 +86,12 @@ def _block(n: int, passage: Passage, text: str, style: str = "label-first") -> s
     return f"[{n}] ({passage.label()})\n{text}"
 
 
-def _user(lang: str, blocks: list[str], question: str, style: str = "label-first") -> str:
+def _user(lang: str, blocks: list[str], question: str, style: str = "label-first", case: CaseHint | None = None) -> str:
     body = f"{_PASSAGES_HEADER[lang]}\n\n" + "\n\n".join(blocks) + f"\n\n{_QUESTION_HEADER[lang]} {question}"
     if style == "label-last":
-        return f"{_QUESTION_HEADER[lang]} {question}\n\n" + body
+        body = f"{_QUESTION_HEADER[lang]} {question}\n\n" + body
+    if case is not None:
+        body += f"\n{_CASE_HEADER[lang]} [{case.n}] {case.text}"
     return body
 
 
@@ -118,8 +137,11 @@ def build_prompt(
             blocks.append(block_of(n, passage, trimmed))
             included.append(PromptPassage(n, passage, trimmed, True))
         break
-    messages = messages_for(blocks)
-    return Prompt(messages, included, lang, count_prompt_tokens(messages), len(passages) - len(included))
+    # The case line is added after the budget is filled: it quotes at most MAX_HINT_CHARS of a
+    # passage already in the prompt, so it can exceed the budget by that much at most.
+    case = matching_case(question, [(p.n, p.text, p.passage.kind in TABLE_KINDS) for p in included])
+    messages = [system, {"role": "user", "content": _user(lang, blocks, question, style, case)}]
+    return Prompt(messages, included, lang, count_prompt_tokens(messages), len(passages) - len(included), case)
 
 
 def _trim_to_fit(passage, n, blocks, budget, messages_for, count, block_of) -> str | None:

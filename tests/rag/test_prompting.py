@@ -3,7 +3,7 @@ import pytest
 from ingest.textutil import split_sentences
 from rag.generation import load_llm
 from rag.passages import Passage
-from rag.prompting import SYSTEM, build_prompt
+from rag.prompting import SYSTEM, build_prompt, strip_case_header
 
 
 def P(i, body, page=None, sheet=None):
@@ -63,3 +63,21 @@ def test_budget_enforced_by_dropping_and_trimming_at_sentence_ends(llm, budget):
 def test_budget_too_small_for_any_passage_gives_none(llm):
     prompt = build_prompt("Which form?", [P(1, LONG)], llm.prompt_tokens, 320)
     assert prompt.passages == [] and prompt.dropped == 1
+
+
+def test_the_case_that_fits_the_question_follows_it(llm):
+    body = "Parking: up to 5 days costs 10 dollars a day; more than 5 days costs 8 dollars a day."
+    prompt = build_prompt("What does parking cost for 7 days?", [P(1, "Claims within 30 days."), P(2, body)],
+                          llm.prompt_tokens, 1000)
+    user = prompt.messages[1]["content"]
+    assert prompt.case is not None and prompt.case.n == 2
+    assert user.endswith("Question: What does parking cost for 7 days?\n"
+                         "The case that fits the question: [2] more than 5 days costs 8 dollars a day.")
+    plain = build_prompt("What does parking cost?", [P(2, body)], llm.prompt_tokens, 1000)
+    assert plain.case is None and plain.messages[1]["content"].endswith("Question: What does parking cost?")
+
+
+def test_an_echoed_case_header_is_removed():
+    assert strip_case_header("The case that fits the question is[1] Hours: 08:00-20:00.[1]") == "[1] Hours: 08:00-20:00.[1]"
+    assert strip_case_header("符合问题条件的条款：[1] 年假10天。") == "[1] 年假10天。"
+    assert strip_case_header("Parking costs 8 dollars a day.[2]") == "Parking costs 8 dollars a day.[2]"

@@ -1,0 +1,57 @@
+from rag.case_match import Interval, cases, intervals, matching_case, question_quantities
+
+LEAVE = ("员工累计工作已满1年不满10年的，年假5天；已满10年不满20年的，年假10天；已满20年的，年假15天。"
+         "国家法定休假日、休息日不计入年假假期。")
+LATE = ("迟到、早退按以下规定处理：\n（一）迟到或早退15分钟以内（含15分钟）的，每次扣款50元；\n"
+        "（二）迟到或早退超过15分钟、不超过60分钟的，每次扣款100元；\n（三）迟到或早退超过60分钟的，按旷工半天处理；")
+FLIGHTS = ("The class of travel depends on the flight time:\n- under 6 hours: economy class;\n"
+           "- 6 hours up to 9 hours: premium economy;\n- 9 hours or more: business class with approval.")
+RATES = ("城市级别: 一类城市; 适用城市: 北京、上海; 职级: 普通员工; 住宿标准(元/晚): 600\n"
+         "城市级别: 一类城市; 适用城市: 北京、上海; 职级: 经理及以上; 住宿标准(元/晚): 800\n"
+         "城市级别: 二类城市; 适用城市: 省会城市; 职级: 普通员工; 住宿标准(元/晚): 450")
+
+
+def test_question_quantities_need_a_unit():
+    assert [(q.value, q.unit) for q in question_quantities("工作满12年的员工每年有几天年假？")] == [(12.0, "year")]
+    assert [(q.value, q.unit) for q in question_quantities("Which class for a 7 hour flight?")] == [(7.0, "hour")]
+    assert [(q.value, q.unit) for q in question_quantities("请假三天要谁批？")] == [(3.0, "day")]
+    assert question_quantities("What is the rate in Tier 3 cities in 2025?") == []
+
+
+def test_intervals_read_both_languages():
+    assert intervals("已满10年不满20年的，年假10天") == [Interval("year", 10, True, 20, False)]
+    assert intervals("迟到或早退超过15分钟、不超过60分钟的") == [Interval("minute", 15, False, 60, True)]
+    assert intervals("Flights of 6 to 9 hours are booked in premium economy") == [Interval("hour", 6, True, 9, True)]
+    assert intervals("- 9 hours or more: business class") == [Interval("hour", 9, True, None, True)]
+    assert intervals("- under 6 hours: economy class") == [Interval("hour", None, True, 6, False)]
+    assert intervals("每次扣款100元") == []  # an amount, not a condition
+
+
+def test_the_case_holding_the_quantity_is_chosen():
+    assert matching_case("工作满12年的员工每年有几天年假？", [(1, LEAVE, False)]).text == "已满10年不满20年的，年假10天"
+    assert "100元" in matching_case("上班迟到30分钟扣多少钱？", [(1, LATE, False)]).text
+    assert "50元" in matching_case("迟到15分钟扣多少？", [(1, LATE, False)]).text  # 含15分钟: the bound is inclusive
+    assert "premium economy" in matching_case("Which class can I book for a 7 hour flight?", [(1, FLIGHTS, False)]).text
+    hint = matching_case("Which class for a 10 hour flight?", [(2, "Parking costs 5 dollars.", False), (3, FLIGHTS, False)])
+    assert hint.n == 3 and "business" in hint.text
+
+
+def test_no_hint_without_a_list_of_cases():
+    assert matching_case("年假有几天？", [(1, LEAVE, False)]) is None  # no quantity in the question
+    assert matching_case("Which class for a 7 hour flight?", [(1, "Flights of 6 to 9 hours are premium economy.", False)]) is None
+    # the quantity is of another kind than the cases'
+    assert matching_case("迟到30天扣多少钱？", [(1, LATE, False)]) is None
+
+
+def test_a_table_row_with_the_questions_telling_words():
+    hint = matching_case("经理去上海出差，住宿标准是每晚多少钱？", [(1, RATES, True)])
+    assert hint is not None and "800" in hint.text
+    # the same text not marked as a table: its lines are not rows to pick from by words
+    assert matching_case("经理去上海出差，住宿标准是每晚多少钱？", [(1, RATES, False)]) is None
+    # words every row shares tell nothing
+    assert matching_case("住宿标准是多少？", [(1, RATES, True)]) is None
+
+
+def test_cases_split_lines_semicolons_and_sentences():
+    assert cases("A first case; a second case.\nA third line. Another sentence here.") == [
+        "A first case", "a second case.", "A third line.", "Another sentence here."]
