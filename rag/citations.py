@@ -81,10 +81,16 @@ def strip_echoed_labels(answer: str, passages: list[Passage]) -> str:
     return answer.strip()
 
 
+_MARKER_AS_NOUN = re.compile(r"[ \t]+(?:in|from|of|by|see|to)[ \t]+(?=(?:" + _MARKER.pattern + r")+[ \t]*[,;:])", re.I)
+
+
 def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -> CitedAnswer:
     """``passages`` are numbered 1..n as in the prompt; ``texts`` the text the model saw
     (possibly trimmed; defaults to each passage body)."""
     texts = texts or [p.body for p in passages]
+    # A marker used as a noun ("the information provided in [1], you can ...") moves to the
+    # sentence end like every marker; its preposition would be left dangling ("provided in,").
+    answer = _MARKER_AS_NOUN.sub(" ", answer)
     # A marker group followed by a space ends a sentence ("…providers.[1] That…"), which the
     # plain sentence splitter cannot see because "]" follows the period.
     # The answer's own line breaks (lists) are kept: sentences are handled line by line.

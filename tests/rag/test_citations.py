@@ -21,6 +21,12 @@ def test_markers_parsed_renumbered_and_quoted():
     assert out.citations[1].quote == "Employees may claim travel expenses within 30 days."
 
 
+def test_a_marker_used_as_a_noun_leaves_no_dangling_preposition():
+    out = cite("According to the information in [2], the mileage rate is USD 0.62 per mile.", PASSAGES)
+    assert out.text == "According to the information, the mileage rate is USD 0.62 per mile.[1]"
+    assert [c.passage.rowid for c in out.citations] == [2]
+
+
 def test_invalid_numbers_dropped_and_unmarked_sentence_attributed():
     out = cite("Airport parking is paid up to USD 25 a day [9].", PASSAGES)
     assert out.text == "Airport parking is paid up to USD 25 a day.[1]"
