@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 from ingest.lexical import query_terms
 
-# canonical unit -> the ways it is written (longest first within a language, so "个月" wins over "月")
+# canonical unit -> the ways it is written (matched longest first)
 _UNITS = {
     "year": ("years", "year", "yrs", "周年", "年"),
-    "month": ("months", "month", "个月", "月"),
+    # not "月" / "日" alone: "3月1日" is a date, not a duration
+    "month": ("months", "month", "个月"),
     "week": ("weeks", "week", "周", "星期"),
-    "day": ("working days", "business days", "days", "day", "工作日", "天", "日"),
+    "day": ("working days", "business days", "days", "day", "工作日", "天"),
     "hour": ("hours", "hour", "hrs", "hr", "小时", "个小时"),
     "minute": ("minutes", "minute", "mins", "min", "分钟"),
     "money": ("dollars", "euros", "yuan", "元", "块"),
@@ -110,17 +111,21 @@ def _number(text: str) -> float | None:
     return float(_ZH_DIGITS[text]) if len(text) == 1 and text in _ZH_DIGITS else None
 
 
-def _unit(word: str | None, currency: str | None = None) -> str | None:
+def _unit(word: str | None, currency: str | None = None, value: float | None = None) -> str | None:
     if currency:
         return "money"
-    return _UNIT_OF.get(word.lower()) if word else None
+    unit = _UNIT_OF.get(word.lower()) if word else None
+    if unit == "year" and value is not None and 1900 <= value <= 2100:
+        return "calendar year"  # "2023年" is a date: never compared with "满20年" of service
+    return unit
 
 
 def question_quantities(question: str) -> list[Quantity]:
     """Quantities with a unit stated in the question ("12年", "a 7 hour flight", "$500")."""
     out = []
     for m in _QTY.finditer(question):
-        value, unit = _number(m.group("num")), _unit(m.group("unit"), m.group("cur"))
+        value = _number(m.group("num"))
+        unit = _unit(m.group("unit"), m.group("cur"), value)
         if value is not None and unit is not None:
             out.append(Quantity(value, unit))
     return out
@@ -132,7 +137,7 @@ def intervals(case: str) -> list[Interval]:
     taken: list[tuple[int, int]] = []
     for m in _RANGE.finditer(case):
         a, b = _number(m.group("a")), _number(m.group("b"))
-        unit = _unit(m.group("ub"))
+        unit = _unit(m.group("ub"), None, b)
         if a is None or b is None or unit is None or a > b:
             continue
         found.append(Interval(unit, a, True, b, True))
@@ -140,7 +145,8 @@ def intervals(case: str) -> list[Interval]:
     for m in _QTY.finditer(case):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        value, unit = _number(m.group("num")), _unit(m.group("unit"), m.group("cur"))
+        value = _number(m.group("num"))
+        unit = _unit(m.group("unit"), m.group("cur"), value)
         if value is None or unit is None:
             continue
         before, after = case[max(0, m.start() - 16):m.start()], case[m.end():m.end() + 12]
@@ -178,14 +184,16 @@ def cases(text: str) -> list[str]:
     return [c.strip() for c in _CASE_SPLIT.split(text) if c and len(c.strip()) >= 4]
 
 
-def _quantity_score(case: str, quantities: list[Quantity]) -> int:
-    """+1 for each question quantity an interval of the case holds, -1 for each it excludes."""
-    score = 0
+def _quantity_score(case: str, quantities: list[Quantity]) -> int | None:
+    """+1 for each question quantity an interval of the case holds, -1 for each it excludes;
+    None when the case bounds none of the question's kinds of quantity."""
+    score, bounded = 0, False
     for iv in intervals(case):
         for q in quantities:
             if q.unit == iv.unit:
                 score += 1 if iv.holds(q.value) else -1
-    return score
+                bounded = True
+    return score if bounded else None
 
 
 def _term_scores(items: list[str], terms: list[str]) -> list[int]:
@@ -195,11 +203,27 @@ def _term_scores(items: list[str], terms: list[str]) -> list[int]:
     return [sum(t in c for t in telling) for c in lowered]
 
 
+def _lists(scores: list[int | None]) -> list[list[int]]:
+    """Runs of consecutive cases that bound the question's quantity: one list of cases each.
+    A passage can hold two lists ("flights: under 6 hours ... more than 9 hours" and, lines later,
+    "rail: first class for more than 3 hours"), and only cases of one list compete."""
+    runs: list[list[int]] = []
+    for i, score in enumerate(scores):
+        if score is None:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
 def matching_case(question: str, passages: list[tuple[int, str, bool]]) -> CaseHint | None:
     """The case the question picks out among the cases of the ``(number, text, is_table)``
-    passages (in prompt order): the first passage whose list has one case holding the
-    question's quantity; failing that, the first table with one row holding more of the
-    question's telling words than any other row. None when no single case stands out."""
+    passages (in prompt order): in the first passage with a list whose cases the question's
+    quantity tells apart (one holds it, another excludes it), the single best of that list;
+    failing that, the first table with one row holding more of the question's telling words
+    than any other row. None when no single case stands out."""
     quantities = question_quantities(question)
     terms = [t.lower() for t in query_terms(question) if not any(ch.isdigit() for ch in t)]
     by_words: CaseHint | None = None
@@ -207,14 +231,20 @@ def matching_case(question: str, passages: list[tuple[int, str, bool]]) -> CaseH
         items = [line.strip() for line in text.split("\n") if line.strip()] if is_table else cases(text)
         if len(items) < 2:
             continue
-        t_scores = _term_scores(items, terms)
-        q_scores = [_quantity_score(c, quantities) for c in items] if quantities else [0] * len(items)
-        if max(q_scores) > 0 and min(q_scores) < 0:
-            best = _single_best(items, q_scores, t_scores)
-            if best is not None:
-                return CaseHint(n, best[:MAX_HINT_CHARS])
-        elif is_table and by_words is None and max(t_scores) >= 1:
-            best = _single_best(items, [0] * len(items), t_scores)
+        q_scores = [_quantity_score(c, quantities) for c in items]
+        picks = set()
+        for run in _lists(q_scores):
+            run_scores = [q_scores[i] for i in run]
+            if len(run) >= 2 and max(run_scores) > 0 and min(run_scores) < 0:
+                run_items = [items[i] for i in run]
+                picks.add(_single_best(run_items, run_scores, _term_scores(run_items, terms)))
+        if picks:
+            if len(picks) == 1 and None not in picks:
+                return CaseHint(n, picks.pop()[:MAX_HINT_CHARS])
+            continue  # two lists (or a tie within one) fit: nothing stands out in this passage
+        if is_table and by_words is None:
+            t_scores = _term_scores(items, terms)
+            best = _single_best(items, [0] * len(items), t_scores) if max(t_scores) >= 1 else None
             if best is not None:
                 by_words = CaseHint(n, best[:MAX_HINT_CHARS])
     return by_words

@@ -5,7 +5,9 @@ LEAVE = ("员工累计工作已满1年不满10年的，年假5天；已满10年�
 LATE = ("迟到、早退按以下规定处理：\n（一）迟到或早退15分钟以内（含15分钟）的，每次扣款50元；\n"
         "（二）迟到或早退超过15分钟、不超过60分钟的，每次扣款100元；\n（三）迟到或早退超过60分钟的，按旷工半天处理；")
 FLIGHTS = ("The class of travel depends on the flight time:\n- under 6 hours: economy class;\n"
-           "- 6 hours up to 9 hours: premium economy;\n- 9 hours or more: business class with approval.")
+           "- 6 hours up to 9 hours: premium economy;\n- 9 hours or more: business class with approval.\n"
+           "Fully refundable fares are booked only when plans are uncertain.\n"
+           "Rail travel. First class may be booked for train journeys of more than 3 hours.")
 RATES = ("城市级别: 一类城市; 适用城市: 北京、上海; 职级: 普通员工; 住宿标准(元/晚): 600\n"
          "城市级别: 一类城市; 适用城市: 北京、上海; 职级: 经理及以上; 住宿标准(元/晚): 800\n"
          "城市级别: 二类城市; 适用城市: 省会城市; 职级: 普通员工; 住宿标准(元/晚): 450")
@@ -16,6 +18,13 @@ def test_question_quantities_need_a_unit():
     assert [(q.value, q.unit) for q in question_quantities("Which class for a 7 hour flight?")] == [(7.0, "hour")]
     assert [(q.value, q.unit) for q in question_quantities("请假三天要谁批？")] == [(3.0, "day")]
     assert question_quantities("What is the rate in Tier 3 cities in 2025?") == []
+    assert [q.unit for q in question_quantities("2023年入职的员工")] == ["calendar year"]  # a date
+
+
+def test_a_date_is_not_a_length_of_service():
+    # "2023年" must not be read as 2023 years of service (it would "hold" in 已满20年)
+    assert matching_case("2023年员工有几天年假？", [(1, LEAVE, False)]) is None
+    assert intervals("2018年起入职的员工") == [Interval("calendar year", 2018, True, None, True)]
 
 
 def test_intervals_read_both_languages():
@@ -34,6 +43,12 @@ def test_the_case_holding_the_quantity_is_chosen():
     assert "premium economy" in matching_case("Which class can I book for a 7 hour flight?", [(1, FLIGHTS, False)]).text
     hint = matching_case("Which class for a 10 hour flight?", [(2, "Parking costs 5 dollars.", False), (3, FLIGHTS, False)])
     assert hint.n == 3 and "business" in hint.text
+
+
+def test_only_cases_of_one_list_compete():
+    # the rail rule (more than 3 hours) also holds 7 hours and shares the question's words
+    # "class" and "book", but it is a rule of its own, not a case of the flight list
+    assert "premium economy" in matching_case("Which class can I book for a 7 hour flight?", [(1, FLIGHTS, False)]).text
 
 
 def test_no_hint_without_a_list_of_cases():
