@@ -1,3 +1,5 @@
+import pytest
+
 from rag.case_match import Interval, cases, intervals, matching_case, question_quantities
 
 LEAVE = ("员工累计工作已满1年不满10年的，年假5天；已满10年不满20年的，年假10天；已满20年的，年假15天。"
@@ -70,3 +72,20 @@ def test_a_table_row_with_the_questions_telling_words():
 def test_cases_split_lines_semicolons_and_sentences():
     assert cases("A first case; a second case.\nA third line. Another sentence here.") == [
         "A first case", "a second case.", "A third line.", "Another sentence here."]
+
+
+@pytest.mark.parametrize("question, passage, expected", [
+    ("Who approves an expense of $1,500?",
+     "Expenses up to $500 are approved by the line manager.\nExpenses over $500 and up to $5,000 are approved by "
+     "the department head.\nExpenses over $5,000 need the CFO's approval.", "department head"),
+    ("What is the notice period for someone employed 3 years?",
+     "Notice periods: less than 1 year: 1 month; 1-5 years: 2 months; over 5 years: 3 months.", "2 months"),
+    ("我工作3年了，病假工资怎么算？",
+     "连续工龄不满2年的，按本人工资的60%计发；连续工龄满2年不满4年的，按70%计发；满4年不满6年的，按80%计发。", "70%"),
+    ("Can I take 3 days of sick leave without a doctor's note?",
+     "Sick leave of up to 2 days does not need a doctor's note. Sick leave of more than 2 days requires a doctor's note.",
+     "requires"),
+])
+def test_cases_of_other_policies(question, passage, expected):
+    hint = matching_case(question, [(1, passage, False)])
+    assert hint is not None and expected in hint.text
