@@ -38,8 +38,8 @@ _MAY_REFUSE = {
 }
 _PASSAGES_HEADER = {"en": "Passages:", "zh": "资料："}
 _QUESTION_HEADER = {"en": "Question:", "zh": "问题："}
-# Shown after the question when one case of a listed rule fits it (rag.case_match).
 TABLE_KINDS = ("row", "table")  # chunk kinds whose lines are table rows
+# Shown after the question when one case of a listed rule fits it (rag.case_match).
 _CASE_HEADER = {"en": "The case that fits the question:", "zh": "符合问题条件的条款："}
 
 

@@ -156,13 +156,12 @@ class Retriever:
                 if missing:
                     lexical.update(dict(store.lexical_search(terms, len(missing), None, rowids=missing)))
             fused = _fuse(candidates, dense if used != "lexical" else {}, lexical if used != "dense" else {}, fusion, weight)
-            order = list(candidates)
             # Every candidate is fetched, not just the top few: near-duplicates (one policy
             # copied into many files) are collapsed below, and a corpus full of copies left as
             # few as one passage out of the top 20 (7 of 55 dev questions got fewer than k).
-            chunks = store.chunks_by_rowid(order)
+            chunks = store.chunks_by_rowid(candidates)
             passages = []
-            for rowid in order:
+            for rowid in candidates:
                 chunk = chunks.get(rowid)
                 if chunk is None:
                     continue  # removed since the vector cache was built
@@ -176,7 +175,8 @@ class Retriever:
         """Paths of the documents the question names by file name (rag.named_docs)."""
         if self.settings.named_doc_bonus <= 0:
             return frozenset()
-        documents = self.reader.store.documents()
+        with self._lock:
+            documents = self.reader.store.documents()
         ids = set(named_documents(query, [(d.id, d.name) for d in documents]))
         return frozenset(d.path for d in documents if d.id in ids)
 
