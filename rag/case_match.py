@@ -50,7 +50,7 @@ _RANGE = re.compile(
     rf"(?:between\s+)?(?P<a>{_NUM})\s?(?P<ua>{_UNIT_RE})?\s?(?:up to|to|and|-|–|~|～|至|到)\s?(?P<b>{_NUM})\s?(?P<ub>{_UNIT_RE})(?![A-Za-z])",
     re.IGNORECASE,
 )
-# Comparators around a quantity: (pattern, side, bound, inclusive). Negated forms come first so
+# Comparators around a quantity: (pattern, side bounded, inclusive). Negated forms come first so
 # that "不满" is not read as "满", nor "不超过" as "超过".
 _BEFORE = [
     (r"(?:不满|未满|不足|少于|低于|less than|fewer than|under|below|shorter than)\s?$", "high", False),
@@ -140,6 +140,8 @@ def intervals(case: str) -> list[Interval]:
         unit = _unit(m.group("ub"), None, b)
         if a is None or b is None or unit is None or a > b:
             continue
+        if m.group("ua") and _unit(m.group("ua"), None, a) != unit:
+            continue  # "5 days and 9 hours" is two quantities, not a range
         found.append(Interval(unit, a, True, b, True))
         taken.append(m.span())
     for m in _QTY.finditer(case):

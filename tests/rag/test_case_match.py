@@ -36,6 +36,7 @@ def test_intervals_read_both_languages():
     assert intervals("- 9 hours or more: business class") == [Interval("hour", 9, True, None, True)]
     assert intervals("- under 6 hours: economy class") == [Interval("hour", None, True, 6, False)]
     assert intervals("每次扣款100元") == []  # an amount, not a condition
+    assert intervals("after 5 days and 9 hours") == []  # two quantities, not a range
 
 
 def test_the_case_holding_the_quantity_is_chosen():
