@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.lexical import query_terms
+from rag.eval.normalize import convert_cn_numerals
 
 # canonical unit -> the ways it is written (matched longest first)
 _UNITS = {
@@ -41,9 +42,8 @@ _UNITS = {
 }
 _UNIT_OF = {w: u for u, words in _UNITS.items() for w in words}
 _UNIT_RE = "|".join(sorted((re.escape(w) for w in _UNIT_OF), key=len, reverse=True))
-_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|[一二两三四五六七八九十]{1,3}"
-# "$500", "6 to 9 hours", "15分钟", "三天"; a number followed by its unit, or a bare number
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"  # Chinese numerals are converted to digits first ("三天" -> "3天")
+# "$500", "6 to 9 hours", "15分钟"; a number followed by its unit, or a bare number
 _QTY = re.compile(rf"(?P<cur>[$€¥])?\s?(?P<num>{_NUM})\s?(?P<unit>{_UNIT_RE})?(?![A-Za-z])", re.IGNORECASE)
 # "6 to 9 hours", "6-9小时", "10至20年", "between 6 and 9 hours"
 _RANGE = re.compile(
@@ -97,18 +97,10 @@ class CaseHint:
 
 
 def _number(text: str) -> float | None:
-    text = text.replace(",", "")
     try:
-        return float(text)
+        return float(text.replace(",", ""))
     except ValueError:
-        pass
-    # Chinese numerals up to 99: "十" 10, "十五" 15, "二十" 20, "三" 3
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        t = _ZH_DIGITS.get(tens, None) if tens else 1
-        o = _ZH_DIGITS.get(ones, None) if ones else 0
-        return None if t is None or o is None else float(t * 10 + o)
-    return float(_ZH_DIGITS[text]) if len(text) == 1 and text in _ZH_DIGITS else None
+        return None
 
 
 def _unit(word: str | None, currency: str | None = None, value: float | None = None) -> str | None:
@@ -123,7 +115,7 @@ def _unit(word: str | None, currency: str | None = None, value: float | None = N
 def question_quantities(question: str) -> list[Quantity]:
     """Quantities with a unit stated in the question ("12年", "a 7 hour flight", "$500")."""
     out = []
-    for m in _QTY.finditer(question):
+    for m in _QTY.finditer(convert_cn_numerals(question)):
         value = _number(m.group("num"))
         unit = _unit(m.group("unit"), m.group("cur"), value)
         if value is not None and unit is not None:
@@ -133,6 +125,7 @@ def question_quantities(question: str) -> list[Quantity]:
 
 def intervals(case: str) -> list[Interval]:
     """The bounds a case text puts on quantities: "已满10年不满20年" -> [10, 20) years."""
+    case = convert_cn_numerals(case)
     found: list[Interval] = []
     taken: list[tuple[int, int]] = []
     for m in _RANGE.finditer(case):

@@ -18,6 +18,11 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePath
+from typing import Hashable, TypeVar
+
+from ingest.textutil import is_cjk
+
+Key = TypeVar("Key", bound=Hashable)
 
 _WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]+")
 MIN_SHARE = 0.6  # a partial name must cover this share of the file name's words
@@ -43,17 +48,13 @@ def _longest_run(name: list[str], question: list[str]) -> int:
     return best
 
 
-def _cjk(word: str) -> bool:
-    return bool(re.match(r"[\u3400-\u9fff]", word))
-
-
 def names_document(question: str, file_name: str) -> bool:
     words = name_words(file_name)
     if not words or all(w.isdigit() for w in words):
         return False
     if len(words) == 1:
         word = words[0]
-        if _cjk(word):
+        if is_cjk(word[0]):
             return len(word) >= 2 and word in question
         if len(word) < MIN_SINGLE_WORD_CHARS:
             return False
@@ -63,13 +64,13 @@ def names_document(question: str, file_name: str) -> bool:
             return True
         return any(w.lower() == word and not w.islower() for w in re.findall(r"[A-Za-z0-9]+", question))
     q = _WORD.findall(question.lower())
-    if any(_cjk(w) for w in words):
+    if any(is_cjk(w[0]) for w in words):
         # CJK text has no spaces: the whole name must appear as written, latin words included
         return "".join(words) in "".join(q)
     run = _longest_run(words, q)
     return run == len(words) or (run >= 2 and run / len(words) >= MIN_SHARE)
 
 
-def named_documents(question: str, documents: list[tuple[int, str]]) -> list[int]:
-    """Ids of the ``(id, file name)`` documents that ``question`` names."""
-    return [doc_id for doc_id, name in documents if names_document(question, name)]
+def named_documents(question: str, documents: list[tuple[Key, str]]) -> list[Key]:
+    """Keys (ids, paths) of the ``(key, file name)`` documents that ``question`` names."""
+    return [key for key, name in documents if names_document(question, name)]

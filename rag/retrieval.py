@@ -50,6 +50,7 @@ class Retriever:
         self._embedder = embedder
         self.notes: list[str] = []
         self.reader = IndexReader(settings.index_dir)
+        self._doc_names: tuple[IndexReader, list[tuple[str, str]]] | None = None  # (reader, [(path, file name)])
         self._check_embedder()
 
     # -- setup ----------------------------------------------------------------------------
@@ -176,9 +177,11 @@ class Retriever:
         if self.settings.named_doc_bonus <= 0:
             return frozenset()
         with self._lock:
-            documents = self.reader.store.documents()
-        ids = set(named_documents(query, [(d.id, d.name) for d in documents]))
-        return frozenset(d.path for d in documents if d.id in ids)
+            # Read once per index reader, not per question (15 ms for 447 documents).
+            if self._doc_names is None or self._doc_names[0] is not self.reader:
+                self._doc_names = (self.reader, [(d.path, d.name) for d in self.reader.store.documents()])
+            names = self._doc_names[1]
+        return frozenset(named_documents(query, names))
 
     def _doc_ids(self, docs: list[str] | None) -> list[int] | None:
         if not docs:
