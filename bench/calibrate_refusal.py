@@ -52,10 +52,12 @@ def collect(settings: Settings, k: int) -> list[dict]:
         for path in (questions, negatives):
             for q in load_questions(path):
                 answerable = q.should_answer
-                passages = retriever.search(q.question, k).passages
+                result = retriever.search(q.question, k)
+                passages = result.passages
                 top = max((p.scores.dense for p in passages if p.scores.dense is not None), default=None)
+                # coverage of the question as searched (spelling corrected), as rag.answer decides
                 rows.append({"set": name, "id": q.id, "answerable": answerable, "dense": top,
-                             "coverage": coverage(q.question, passages), "question": q.question})
+                             "coverage": coverage(result.query or q.question, passages), "question": q.question})
     return rows
 
 

@@ -63,6 +63,7 @@ class Settings:
     k: int = 5
     dense_weight: float = 0.7  # measured: see EVAL.md "fusion"
     candidates: int = 50
+    spell_max_edits: int = 2  # query words no chunk uses are corrected (rag.spelling); 0 turns it off
     named_doc_bonus: float = 0.2  # added to a named document's chunks (rag.named_docs); measured: EVAL.md
     refusal_threshold: float = 0.0  # calibrated: see EVAL.md "refusal"
     prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"

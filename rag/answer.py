@@ -18,7 +18,7 @@ from rag.citations import Citation, cite, strip_echoed_labels
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage
-from rag.prompting import REFUSAL_TEXT, build_prompt, question_lang, strip_case_header
+from rag.prompting import REFUSAL_TEXT, build_prompt, question_lang, strip_case_header, strip_preamble
 from rag.retrieval import Retriever
 
 log = logging.getLogger(__name__)
@@ -155,13 +155,16 @@ class Answerer:
         passages = result.passages
         notes = list(result.notes)
         threshold = dense_threshold if dense_threshold is not None else self._threshold()
-        decision = decide(question if query == question else query, passages, threshold)
+        # The question as searched: a follow-up resolved, typos corrected (the model and the
+        # refusal rule read it too; the user's own words stay on the Answer).
+        searched = result.query or query
+        decision = decide(searched, passages, threshold)
         lang = question_lang(question)
 
         def finish(text, refused, mode, citations, first=None, tokens=TokenCounts(), model=None, raw="") -> AnswerEvent:
             timings = Timings(retrieve_s, first, time.perf_counter() - started)
             return AnswerEvent("answer", answer=Answer(question, text, refused, mode, citations, passages, timings,
-                                                       tokens, model, query, decision, notes, raw))
+                                                       tokens, model, searched, decision, notes, raw))
 
         if not decision.answerable:
             yield finish(REFUSAL_TEXT[lang], True, "refusal", [])
@@ -170,7 +173,8 @@ class Answerer:
         llm = self.llm()
         prompt = None
         if llm is not None:
-            prompt = build_prompt(question, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
+            asked = question if searched == query else searched
+            prompt = build_prompt(asked, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
                                   self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked")
             if not prompt.passages:
                 notes.append("the prompt budget is too small for any passage; answering with extracted sentences")
@@ -208,7 +212,7 @@ class Answerer:
             notes.append(f"generation stopped early ({stats.stopped_reason})")
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
-        claims = strip_echoed_labels(strip_case_header(raw), shown)
+        claims = strip_echoed_labels(strip_preamble(strip_case_header(raw)), shown)
         cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
         if cited is not None and cited.text.strip() or cancelled:

@@ -25,6 +25,7 @@ from ingest.textutil import overlap_units
 from rag.named_docs import named_documents
 from rag.passages import Passage, Scores
 from rag.query_parts import question_parts
+from rag.spelling import Speller, SpelledQuery
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class SearchResult:
     seconds: float
     mode: str  # "hybrid" | "lexical" | "dense"
     notes: tuple[str, ...] = ()
+    query: str = ""  # the text searched: the query with its spelling corrected (rag.spelling)
 
 
 class Retriever:
@@ -51,6 +53,7 @@ class Retriever:
         self.notes: list[str] = []
         self.reader = IndexReader(settings.index_dir)
         self._docs_cache: tuple[IndexReader, list[DocumentRecord]] | None = None  # (the reader they were read from, documents)
+        self._speller_cache: tuple[IndexReader, Speller] | None = None  # (the reader whose words it knows, speller)
         self._check_embedder()
 
     # -- setup ----------------------------------------------------------------------------
@@ -99,12 +102,18 @@ class Retriever:
         """Top-``k`` passages for ``query``; ``docs`` restricts to those document paths.
 
         A compound question is also searched part by part (rag.query_parts): the best passage
-        of each part gets a place right after the whole question's best one."""
+        of each part gets a place right after the whole question's best one. Words no document
+        uses are first corrected to close ones they do use (rag.spelling), and a note says so."""
         started = time.perf_counter()
         k = k or self.settings.k
+        spelled = self.spell(query)
+        query = spelled.text
+        fixes = ", ".join(f"{c.original} → {c.corrected}" for c in spelled.corrections)
+        spelling_notes = (f"searched with spelling corrected: {fixes}",) if fixes else ()
         # Named once for the whole question: its parts keep the document the question names.
         named = self._named_paths(query)
         whole = self._search_once(query, k, docs, fusion, dense_weight, mode, named)
+        whole = replace(whole, notes=(*whole.notes, *spelling_notes), query=query)
         parts = question_parts(query)
         if not parts or len(whole.passages) < 2:
             return whole
@@ -177,6 +186,17 @@ class Retriever:
         if self.settings.named_doc_bonus <= 0:
             return frozenset()
         return frozenset(named_documents(query, [(d.path, d.name) for d in self._documents()]))
+
+    def spell(self, query: str) -> SpelledQuery:
+        """``query`` with words no indexed chunk uses corrected (rag.spelling); unchanged when
+        ``spell_max_edits`` is 0."""
+        if self.settings.spell_max_edits <= 0:
+            return SpelledQuery(query)
+        with self._lock:
+            if self._speller_cache is None or self._speller_cache[0] is not self.reader:
+                speller = Speller.from_connection(self.reader.store.conn, self.settings.spell_max_edits)
+                self._speller_cache = (self.reader, speller)
+            return self._speller_cache[1].correct(query)
 
     def _documents(self) -> list[DocumentRecord]:
         """The index's documents, read once per index reader, not per question (15 ms for 447)."""

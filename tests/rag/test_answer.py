@@ -106,3 +106,15 @@ def test_model_refusal_after_a_relevant_retrieval_follows_the_setting(rag_settin
     else:
         assert answer.refused and answer.citations == []
     assert answer.raw == reply.strip()
+
+
+def test_a_typo_is_corrected_for_search_prompt_and_refusal_but_the_question_stays(rag_settings):
+    answerer = Answerer(rag_settings, use_llm=False)
+    typed = "How many days of anual leeve do emplyees receive?"
+    answer = answerer.answer(typed)
+    assert answer.question == typed
+    assert answer.search_query == "How many days of annual leave do employees receive?"
+    assert any("anual → annual" in n for n in answer.notes)
+    clean = answerer.answer("How many days of annual leave do employees receive?")
+    assert answer.decision is not None and answer.decision.coverage == clean.decision.coverage  # not the typo's words
+    assert not answer.refused and answer.passages[0].doc_name == "leave.txt"
