@@ -72,6 +72,32 @@ def strip_case_header(answer: str) -> str:
     return _ECHOED_CASE_HEADER.sub("", answer)
 
 
+_MARKS = r"(?P<marks>(?:\s*[\[【]\s*\d{1,2}\s*[\]】])*)"
+# "根据资料[1]，", "根据提供的资料，", "According to the passages, ", "Based on the provided documents,":
+# the model naming its source in words before the claim (6 of 55 Chinese dev answers). The
+# citation already says where the claim is from; the markers in the phrase are kept.
+_PREAMBLE = re.compile(
+    r"^\s*(?:(?:根据|依据|按照|据)(?:所|上述|以上)?(?:提供的|给出的|给定的)?(?:编号)?(?:资料|材料|文档|文件|信息|段落|内容)"
+    + _MARKS + r"(?:中|所述)?的?(?:内容|信息|记载)?(?:可知|显示)?\s*[，,：:]"
+    r"|(?:according to|based on)\s+(?:the\s+)?(?:provided\s+|given\s+|numbered\s+)?(?:passages?|documents?|information|context)"
+    + _MARKS.replace("marks", "marks_en") + r"\s*,)\s*",
+    re.IGNORECASE,
+)
+
+
+def strip_preamble(answer: str) -> str:
+    """Remove an opening "根据资料，" / "According to the passages," (keeping its markers), and
+    capitalise what then opens the answer."""
+    m = _PREAMBLE.match(answer)
+    if not m:
+        return answer
+    marks = (m.group("marks") or m.group("marks_en") or "").strip()
+    rest = answer[m.end():]
+    if rest[:1].islower():
+        rest = rest[0].upper() + rest[1:]
+    return (marks + " " + rest).strip() if marks else rest
+
+
 def question_lang(question: str) -> str:
     return detect_lang(question)
 

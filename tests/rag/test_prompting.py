@@ -3,7 +3,7 @@ import pytest
 from ingest.textutil import split_sentences
 from rag.generation import load_llm
 from rag.passages import Passage
-from rag.prompting import SYSTEM, build_prompt, strip_case_header
+from rag.prompting import SYSTEM, build_prompt, strip_case_header, strip_preamble
 
 
 def P(i, body, page=None, sheet=None):
@@ -81,3 +81,15 @@ def test_an_echoed_case_header_is_removed():
     assert strip_case_header("The case that fits the question is[1] Hours: 08:00-20:00.[1]") == "[1] Hours: 08:00-20:00.[1]"
     assert strip_case_header("符合问题条件的条款：[1] 年假10天。") == "[1] 年假10天。"
     assert strip_case_header("Parking costs 8 dollars a day.[2]") == "Parking costs 8 dollars a day.[2]"
+
+
+def test_a_preamble_naming_the_passages_is_removed_and_its_markers_kept():
+    assert strip_preamble("根据资料，2018年港澳台侨联招计划招收10人。") == "2018年港澳台侨联招计划招收10人。"
+    assert strip_preamble("根据资料[1]，2022学年的学费标准为6000元。") == "[1] 2022学年的学费标准为6000元。"
+    assert strip_preamble("根据提供的资料中的内容，学费为6000元。") == "学费为6000元。"
+    assert strip_preamble("According to the passages, the deductible is $1,500.") == "The deductible is $1,500."
+    assert strip_preamble("Based on the provided documents [2], parking costs $8.") == "[2] Parking costs $8."
+    # a claim that merely starts with such words is left alone
+    for text in ["根据第十三条，年假为10天。", "According to Contoso policy, laptops are replaced every 3 years.",
+                 "Based on your years of service, you get 15 days."]:
+        assert strip_preamble(text) == text
