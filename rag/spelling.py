@@ -69,10 +69,15 @@ class Speller:
     def from_connection(cls, conn: sqlite3.Connection, max_edits: int = 2) -> "Speller":
         """The words of the index's chunks as BM25 sees them (the ``lexical`` column, before
         FTS5's Porter stemming: a correction must be a word, not a stem such as "servic")."""
-        (total,) = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()
-        step = max(1, -(-int(total) // VOCABULARY_MAX_CHUNKS))
+        lo, hi, total = conn.execute("SELECT MIN(rowid), MAX(rowid), COUNT(*) FROM chunks").fetchone()
         counts: Counter[str] = Counter()
-        for (lexical,) in conn.execute("SELECT lexical FROM chunks WHERE rowid % ? = 0", (step,)):
+        if total <= VOCABULARY_MAX_CHUNKS:
+            rows = conn.execute("SELECT lexical FROM chunks")
+        else:  # evenly spaced rowid look-ups: a modulo filter would still read every row
+            step = (hi - lo) / VOCABULARY_MAX_CHUNKS
+            ids = sorted({lo + int(i * step) for i in range(VOCABULARY_MAX_CHUNKS)})
+            rows = (row for i in ids for row in conn.execute("SELECT lexical FROM chunks WHERE rowid = ?", (i,)))
+        for (lexical,) in rows:
             counts.update(set(lexical.split()))
         return cls(dict(counts), max_edits)
 

@@ -65,3 +65,18 @@ def test_retriever_searches_the_corrected_question_and_says_so(rag_settings):
     assert not any("spelling" in n for n in clean.notes)
     off = Retriever(rag_settings.replace(spell_max_edits=0)).search("anual leeve", k=3, mode="lexical")
     assert off.query == "anual leeve"
+
+
+def test_a_large_index_is_sampled_for_its_words(tmp_path, monkeypatch):
+    import rag.spelling as spelling
+
+    conn = sqlite3.connect(tmp_path / "x.sqlite3")
+    conn.execute("CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, lexical TEXT)")
+    words = ["w" + "".join(chr(97 + int(d)) for d in f"{i:04d}") for i in range(1, 1001)]  # letters only: "waaab", ...
+    conn.executemany("INSERT INTO chunks VALUES (?, ?)", [(i, f"{w} common") for i, w in enumerate(words, 1)])
+    monkeypatch.setattr(spelling, "VOCABULARY_MAX_CHUNKS", 100)
+    s = Speller.from_connection(conn)
+    assert s.known("common")
+    assert 90 <= sum(s.known(w) for w in words) <= 100
+    monkeypatch.setattr(spelling, "VOCABULARY_MAX_CHUNKS", 5000)
+    assert all(Speller.from_connection(conn).known(w) for w in words)
