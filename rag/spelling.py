@@ -1,9 +1,9 @@
 """Query words the documents never use, corrected to a close word they do use ("Helth" -> "health").
 
-Typed questions carry typos ("What typs of hearin care servises are covered?", 12 of 100
+Typed questions carry typos ("What typs of hearin care servises are covered?", 11 of 100
 English dev questions). BM25 finds nothing for a word that is in no chunk, and the embedder
-reads "Helth" as unrelated sub-words. The dictionary is the index's own vocabulary (SQLite
-FTS5's ``fts5vocab``), so a correction always lands on a word the documents use and no word
+reads "Helth" as unrelated sub-words. The dictionary is the index's own words (the chunks'
+``lexical`` column), so a correction always lands on a word the documents use and no domain word
 list has to ship; rapidfuzz computes the edit distances. What is by hand here is only the
 policy: which words may be corrected and which candidate wins.
 
@@ -85,7 +85,7 @@ class Speller:
         return word.lower() in self._counts
 
     def suggest(self, word: str) -> str | None:
-        """The closest vocabulary word (fewest edits, then the most chunks), or None."""
+        """The closest vocabulary word, or None when ``word`` is to be left as typed."""
         lower = word.lower()
         # An acronym ("MBA", "HIPAA") is its own word: the documents may simply not use it.
         if word.isupper():
