@@ -20,11 +20,10 @@ from pathlib import Path
 
 from ingest.settings import Settings
 from rag import citations
-from rag.answer import Answerer
+from rag.answer import Answerer, reply_claims
 from rag.eval.metrics import load_questions
 from rag.eval.retrieval import citation_correct
 from rag.eval.runner import default_eval_index, to_item
-from rag.prompting import build_prompt, strip_case_header
 
 KNOBS = {"tie": "ATTRIBUTE_TIE", "max": "ATTRIBUTE_MAX_PASSAGES", "min": "ATTRIBUTE_MIN_OVERLAP",
          "margin": "REATTRIBUTE_MARGIN"}
@@ -65,9 +64,8 @@ def main() -> None:
         if r.get("mode") != "llm" or not r.get("raw"):
             continue
         q = questions[qid]
-        passages = answerer.retriever.search(q.question, args.k).passages
-        prompt = build_prompt(q.question, passages, llm.prompt_tokens, settings.prompt_budget,
-                              style=settings.prompt_style, may_refuse=settings.on_model_refusal != "unasked")
+        result = answerer.retriever.search(q.question, args.k)
+        prompt = answerer.prompt_for(llm, q.question, q.question, result.query or q.question, result.passages)
         shown[qid] = ([pp.passage for pp in prompt.passages], [pp.text for pp in prompt.passages])
 
     defaults = {name: getattr(citations, name) for name in KNOBS.values()}
@@ -86,7 +84,7 @@ def main() -> None:
                 per_answer += len(r.get("cited", []))
                 continue
             passages, texts = shown[qid]
-            claims = citations.strip_echoed_labels(strip_case_header(r["raw"]), passages)
+            claims = reply_claims(r["raw"], passages)
             cited = citations.cite(claims, passages, texts).citations
             items = [to_item(c.passage, args.docs) for c in cited]
             ok += bool(citation_correct(items, questions[qid]))

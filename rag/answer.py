@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ingest.settings import Settings
 from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
@@ -18,8 +18,11 @@ from rag.citations import Citation, cite, strip_echoed_labels
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage
-from rag.prompting import REFUSAL_TEXT, build_prompt, question_lang, strip_case_header, strip_preamble
+from rag.prompting import REFUSAL_TEXT, Prompt, build_prompt, question_lang, strip_case_header, strip_preamble
 from rag.retrieval import Retriever
+
+if TYPE_CHECKING:  # the model's module loads torch; imported only when a model is used
+    from rag.generation import LLM
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,12 @@ class AnswerEvent:
     kind: str  # "status" | "token" | "answer"
     text: str = ""
     answer: Answer | None = None
+
+
+def reply_claims(raw: str, shown: list[Passage]) -> str:
+    """What the model wrote, less what is not a claim: an echoed case header, an opening
+    "According to the passages," and echoed passage labels."""
+    return strip_echoed_labels(strip_preamble(strip_case_header(raw)), shown)
 
 
 class Answerer:
@@ -173,9 +182,7 @@ class Answerer:
         llm = self.llm()
         prompt = None
         if llm is not None:
-            asked = question if searched == query else searched
-            prompt = build_prompt(asked, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
-                                  self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked")
+            prompt = self.prompt_for(llm, question, query, searched, passages, history)
             if not prompt.passages:
                 notes.append("the prompt budget is too small for any passage; answering with extracted sentences")
         if llm is None or prompt is None or not prompt.passages:
@@ -212,7 +219,7 @@ class Answerer:
             notes.append(f"generation stopped early ({stats.stopped_reason})")
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
-        claims = strip_echoed_labels(strip_preamble(strip_case_header(raw)), shown)
+        claims = reply_claims(raw, shown)
         cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
         if cited is not None and cited.text.strip() or cancelled:
@@ -232,6 +239,15 @@ class Answerer:
                              llm.name, raw)
                 return
         yield finish(REFUSAL_TEXT[lang], True, "refusal", [], first_token_s, tokens, llm.name, raw)
+
+    def prompt_for(self, llm: LLM, question: str, query: str, searched: str, passages: list[Passage],
+                   history: list[dict[str, str]] | None = None) -> Prompt:
+        """The prompt ``stream`` sends: the question as the user typed it, unless the search changed
+        its words (typos corrected), then as searched; ``query`` is the question with any follow-up
+        resolved. Public so that bench/recite.py rebuilds exactly these prompts."""
+        asked = question if searched == query else searched
+        return build_prompt(asked, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
+                            self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked")
 
     def _threshold(self) -> float:
         return self.settings.refusal_threshold or DEFAULT_DENSE_THRESHOLD
