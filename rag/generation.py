@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ingest.settings import Settings
-from rag.decoding import DEFAULT_DECODING, Decoding, answer_penalties, stop_token_ids
+from rag.decoding import DEFAULT_DECODING, Decoding, answer_penalties, marker_token_ids, stop_token_ids
 from rag.llm_loading import (
     DEFAULT_LLM,
     ModelSource,
@@ -164,6 +164,7 @@ class LLM:
         self.decoding = decoding
         self.dtype = str(getattr(model, "dtype", "")).replace("torch.", "")
         self.stop_token_ids = stop_token_ids(tokenizer, model)
+        self._marker_ids: list[int] | None = None
         self._lock = threading.Lock()  # one generation / forward pass at a time
 
     # ---------------------------------------------------------------- tokens
@@ -178,6 +179,12 @@ class LLM:
         if assistant_prefix:
             ids += self.tokenizer(assistant_prefix, add_special_tokens=False)["input_ids"]
         return ids
+
+    def marker_ids(self) -> list[int]:
+        """The vocabulary's citation-marker openers (see ``decoding.marker_token_ids``), read once."""
+        if self._marker_ids is None:
+            self._marker_ids = marker_token_ids(self.tokenizer)
+        return self._marker_ids
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         return len(self.prompt_ids(messages))
@@ -242,7 +249,7 @@ class LLM:
                             input_ids=torch.tensor([prompt], dtype=torch.long),
                             attention_mask=torch.ones((1, len(prompt)), dtype=torch.long),
                             generation_config=self._generation_config(decoding, max_new_tokens),
-                            logits_processor=answer_penalties(decoding, len(prompt)),
+                            logits_processor=answer_penalties(decoding, len(prompt), self.marker_ids()),
                             stopping_criteria=_criteria_list(stopper),
                             streamer=streamer,
                         )

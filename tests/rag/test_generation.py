@@ -317,6 +317,26 @@ def test_repetition_limits_apply_to_the_answer_not_the_prompt(tiny_qwen_dir: Pat
     assert generated(prompt_too)[0] != from_prompt
 
 
+def test_reply_may_not_open_with_a_citation_marker(tiny_qwen_dir: Path) -> None:
+    # With ban_opening_marker (off by default) the first token may not open a marker, later ones
+    # may; by default nothing is barred.
+    llm = _fresh_llm(tiny_qwen_dir)
+    bracket = llm.tokenizer.convert_tokens_to_ids("[")
+    assert bracket in llm.marker_ids()
+    assert all(llm.tokenizer.decode([i]).lstrip()[:1] in "[【" for i in llm.marker_ids())
+    word = llm.tokenizer("leave", add_special_tokens=False)["input_ids"][0]
+    _always_emit(llm, bracket)
+    with torch.no_grad():
+        llm.model.get_output_embeddings().weight[word, 0] = 10.0  # the runner-up
+    ids = llm.tokenizer(
+        llm.generate(MESSAGES, max_new_tokens=3, decoding=Decoding(repetition_penalty=1.0, ban_opening_marker=True))[0],
+        add_special_tokens=False)["input_ids"]
+    assert ids[0] == word and bracket in ids[1:]
+    unbarred, _ = llm.generate(MESSAGES, max_new_tokens=3,
+                               decoding=Decoding(repetition_penalty=1.0))
+    assert unbarred.startswith("[")
+
+
 def test_cancel_event_stops_generation(llm: LLM) -> None:
     cancel = threading.Event()
     gen = llm.stream(MESSAGES, max_new_tokens=400, cancel=cancel)
