@@ -249,7 +249,9 @@ class LLM:
                             input_ids=torch.tensor([prompt], dtype=torch.long),
                             attention_mask=torch.ones((1, len(prompt)), dtype=torch.long),
                             generation_config=self._generation_config(decoding, max_new_tokens),
-                            logits_processor=answer_penalties(decoding, len(prompt), self.marker_ids()),
+                            # (the vocabulary is scanned for markers only when the option is on)
+                            logits_processor=answer_penalties(
+                                decoding, len(prompt), self.marker_ids() if decoding.ban_opening_marker else None),
                             stopping_criteria=_criteria_list(stopper),
                             streamer=streamer,
                         )
