@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from ingest.blocks import Block, BlockKind, ParseResult
@@ -21,8 +21,9 @@ SECTION_SEP = " > "
 # applies the new chunking. 1: until 2026-11-29; 3: the blocks of one source paragraph (block
 # ``group``) are kept together like a single paragraph. (2, paragraphs kept whole up to 1.5x the
 # chunk size, was measured and dropped: EVAL.md "Chunking".) 4: a lead-in ending in a colon is
-# kept with the list items after it.
-CHUNKER_VERSION = 4
+# kept with the list items after it. 5: headings with no body of their own join the next
+# segment instead of making a chunk of a heading alone.
+CHUNKER_VERSION = 5
 _Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
 
@@ -101,17 +102,44 @@ def chunk_document(
 ) -> list[Chunk]:
     """Pack a document's blocks into chunks; ``doc_key`` (path + content hash) seeds ids."""
     builder = _Builder(context_title(parsed.title, file_name), doc_key, count_tokens, config)
-    segment: list[Block] = []
-    for block in parsed.blocks:
-        if not block.text.strip():
-            continue
-        if segment and _segment_key(block) != _segment_key(segment[0]):
-            builder.add_segment(segment)
-            segment = []
-        segment.append(block)
-    if segment:
+    for segment in _join_bare_headings(_segments(parsed.blocks)):
         builder.add_segment(segment)
     return builder.chunks
+
+
+def _segments(blocks: Iterable[Block]) -> list[list[Block]]:
+    """Runs of consecutive non-empty blocks with one page / section / sheet."""
+    segments: list[list[Block]] = []
+    for block in blocks:
+        if not block.text.strip():
+            continue
+        if segments and _segment_key(block) == _segment_key(segments[-1][0]):
+            segments[-1].append(block)
+        else:
+            segments.append([block])
+    return segments
+
+
+def _join_bare_headings(segments: list[list[Block]]) -> list[list[Block]]:
+    """A segment of headings only ("Chapter 2" right above "2.1 Scope", "Ambulance" above
+    "COVERED SERVICES: Ambulance") is a chunk nobody wants as a search hit: its headings
+    move into the next segment, which takes them under its own page and section (unless
+    that segment opens with table rows)."""
+    joined: list[list[Block]] = []
+    waiting: list[Block] = []
+    for segment in segments:
+        if all(b.kind is BlockKind.HEADING for b in segment) and segment is not segments[-1]:
+            waiting.extend(segment)
+            continue
+        first = segment[0]
+        if waiting and first.kind in (BlockKind.ROW, BlockKind.TABLE):
+            # rows are packed apart from prose, so the headings would stand alone anyway
+            joined.append(waiting)
+        elif waiting:
+            segment = [replace(b, page=first.page, section_path=first.section_path, sheet=first.sheet) for b in waiting] + segment
+        joined.append(segment)
+        waiting = []
+    return joined
 
 
 class _Builder:

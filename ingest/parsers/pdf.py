@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from pypdf import PageObject, PdfReader
 
@@ -130,17 +131,43 @@ def _drop_running_lines(pages: list[_Page]) -> None:
 
 def _blocks(pages: list[_Page]) -> list[Block]:
     """Segment every page and attach page numbers and the running section path."""
+    segmented = [
+        segment_page(page.lines, page.large, nxt.lines if nxt else ()) if any(page.lines) else []
+        for page, nxt in zip(pages, pages[1:] + [None])
+    ]
+    levels = _heading_levels([pb for page_blocks in segmented for pb in page_blocks])
     blocks: list[Block] = []
     section: list[tuple[int, str]] = []  # (level, heading text), outermost first
-    for page in pages:
-        page_blocks: list[PageBlock] = segment_page(page.lines, page.large) if any(page.lines) else []
+    for page, page_blocks in zip(pages, segmented):
         for pb in page_blocks:
-            if pb.kind is BlockKind.HEADING and pb.level is not None:
-                section = [(lvl, text) for lvl, text in section if lvl < pb.level] + [(pb.level, pb.text)]
-            blocks.append(Block(text=pb.text, kind=pb.kind, page=page.number, section_path=tuple(t for _, t in section)))
+            level = levels(pb)
+            if level is not None:
+                section = [(lvl, text) for lvl, text in section if lvl < level] + [(level, pb.text)]
+            blocks.append(Block(text=pb.text, kind=pb.kind, page=page.number, section_path=_path(section)))
         for form_line in page.forms:
             blocks.append(Block(text=form_line, kind=BlockKind.PARAGRAPH, page=page.number))
     return blocks
+
+
+def _path(section: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The heading trail as shown, without a heading that the next one repeats
+    ("CARE MANAGEMENT › CARE MANAGEMENT: Prior-Authorization" -> the second alone)."""
+    texts = [text for _, text in section]
+    return tuple(t for t, nxt in zip(texts, texts[1:] + [""]) if not nxt.casefold().startswith(t.casefold()))
+
+
+def _heading_levels(blocks: list[PageBlock]) -> Callable[[PageBlock], int | None]:
+    """How a document's headings nest: by their numbering ("第三章", "Chapter 2", "1.2 Scope")
+    where it has any; else, for documents whose headings are all unnumbered (most handbooks
+    and plan booklets), by type size alone: a large-type heading opens a section, any other
+    heading a subsection of it ("COVERED SERVICES › Ambulance"). Capitals and title case
+    were tried as finer levels and nested wrongly wherever a booklet sets them
+    inconsistently. Without this no heading of such a document would reach a citation's
+    section or a chunk's context prefix."""
+    headings = [b for b in blocks if b.kind is BlockKind.HEADING]
+    if any(b.level is not None for b in headings):
+        return lambda b: b.level if b.kind is BlockKind.HEADING else None
+    return lambda b: (1 if b.large else 2) if b.kind is BlockKind.HEADING else None
 
 
 def _page_notes(pages: list[_Page]) -> list[str]:

@@ -65,15 +65,18 @@ _CLOSERS = "”’\"')）」』]】"
 WRAPPED_SHARE = 0.85  # a line at least this share of typical width may be a wrapped line
 SHORT_SHARE = 0.5  # a line below this share of typical width ends its paragraph
 HEADING_MAX_WIDTH = 80  # display width (CJK counts 2)
+STACKED_HEADINGS_MAX = 2  # headings that may stand between an unnumbered heading and its body
 
 
 @dataclass(frozen=True)
 class PageBlock:
-    """A block of one page; ``level`` is set for structural headings (0 part, 1 chapter, 2 section)."""
+    """A block of one page; ``level`` is set for structural headings (0 part, 1 chapter, 2 section);
+    ``large`` marks a heading set in a clearly larger font than the body text."""
 
     kind: BlockKind
     text: str
     level: int | None = None
+    large: bool = False
 
 
 def display_width(line: str) -> int:
@@ -113,6 +116,7 @@ def structural_level(line: str) -> int | None:
 
 def title_case(line: str) -> bool:
     """'General Provisions', 'LEAVE POLICY', 'Terms of Use': most longer words capitalised."""
+    line = line.lstrip("# ") if line.startswith("#") else line  # a Markdown "## Heading" set as text
     words = re.findall(r"[^\W\d_][\w'’-]*", line)
     if not 1 <= len(words) <= 12 or not (line[0].isupper() or line[0].isdigit()):
         return False
@@ -162,24 +166,45 @@ def _heading(
     ):
         return True, None
     # Unnumbered headings need context: they stand alone after a paragraph end and are
-    # followed by body text, which keeps table cells and title-page stacks out.
-    nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if not after_break or not nxt or display_width(line) >= 0.7 * typical:
+    # followed by body text, which keeps table cells and title-page stacks out. A measured
+    # gap may sit between heading and body, and a heading may be set over one or two more
+    # ("Clinical Trials" / "COVERED SERVICES: Clinical Trials" / body; "Notice Of Other
+    # Coverage" / "OTHER INFORMATION ABOUT THIS PLAN" / "Notice Of Other Coverage" / body).
+    if not after_break or display_width(line) >= 0.7 * typical:
         return False, None
-    body_follows = display_width(nxt) >= 0.6 * typical or bool(_LIST_MARKER.match(nxt))
-    if not body_follows:
+    following = [text for text in lines[i + 1 :] if text][: 1 + STACKED_HEADINGS_MAX]
+    # A line that opens lower-case continues a sentence ("However, the" / "plan pays ..."
+    # across a page break): what stands before it is not a heading.
+    if not following or following[0][:1].islower():
+        return False, None
+
+    def is_body(text: str) -> bool:
+        return display_width(text) >= 0.6 * typical or bool(_LIST_MARKER.match(text))
+
+    def is_short_heading(text: str) -> bool:
+        return is_heading_text(text) and display_width(text) < 0.7 * typical
+
+    body_at = next((n for n, text in enumerate(following) if is_body(text)), None)
+    if body_at is None or not all(is_short_heading(text) for text in following[:body_at]):
         return False, None
     if cjk_ratio(line) >= 0.5:
         return 2 <= len(line) <= 25, None
     return title_case(line), None
 
 
-def segment_page(lines: list[str], large: frozenset[int] | set[int] = frozenset()) -> list[PageBlock]:
+def segment_page(
+    lines: list[str], large: frozenset[int] | set[int] = frozenset(), next_page: list[str] | tuple[str, ...] = ()
+) -> list[PageBlock]:
     """Group a page's lines into headings, list items and paragraphs, in reading order.
 
     ``lines`` may contain "" where a paragraph gap was measured; ``large`` holds the indexes
-    of lines set in a clearly larger font than the page's body text.
+    of lines set in a clearly larger font than the page's body text. ``next_page`` holds the
+    next page's first lines: a heading at the foot of a page has its body overleaf, and
+    without them it would be read as the last line of the paragraph above it (45 of 823
+    contoso chunks ended in one).
     """
+    # The next page's lines are looked at, never segmented here.
+    lookahead = lines + [line for line in next_page if line][:4]
     widths = [display_width(line) for line in lines]
     typical = _typical_width(widths)
     blocks: list[PageBlock] = []
@@ -200,7 +225,11 @@ def segment_page(lines: list[str], large: frozenset[int] | set[int] = frozenset(
             flush()
             after_break = True
             continue
-        is_heading, level = _heading(lines, i, typical, after_break or not buffer, i in large)
+        # A sentence end opens a heading's chance even on a full-width line ("... plan." /
+        # "Evidence Of Medical Necessity" / body): a short unpunctuated title-cased line there
+        # cannot be a wrapped line, and _heading still asks for body text after it.
+        may_open = after_break or not buffer or _ends_sentence(buffer[-1])
+        is_heading, level = _heading(lookahead, i, typical, may_open, i in large)
         if is_heading:
             flush()
             # Headings keep their inner spaces ("第一章 总则"): normalize_space would glue the
@@ -216,9 +245,9 @@ def segment_page(lines: list[str], large: frozenset[int] | set[int] = frozenset(
                 and level is None
             ):
                 # A large-type heading wrapped over several lines is one heading.
-                blocks[-1] = PageBlock(BlockKind.HEADING, join_lines([previous.text, text]), previous.level)
+                blocks[-1] = PageBlock(BlockKind.HEADING, join_lines([previous.text, text]), previous.level, True)
             else:
-                blocks.append(PageBlock(BlockKind.HEADING, text, level))
+                blocks.append(PageBlock(BlockKind.HEADING, text, level, i in large))
             last_large_heading = i if i in large else None
             after_break = True
             continue

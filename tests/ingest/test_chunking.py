@@ -126,3 +126,21 @@ def test_a_lead_in_stays_with_its_list_unless_together_they_are_too_long():
     chunks = chunk_document(_doc([intro, *long_items], ""), "k", config=ChunkerConfig(budget, 10))
     bodies = "\n".join(c.body for c in chunks)
     assert len(chunks) > 1 and all(bodies.count(f"- Item {i}:") == 1 for i in range(12))  # no overlap copies
+
+
+def test_a_heading_without_body_joins_the_next_section_instead_of_standing_alone():
+    blocks = [
+        Block("Leave", BlockKind.HEADING, page=3, section_path=("Leave",)),
+        Block("Annual Leave", BlockKind.HEADING, page=4, section_path=("Leave", "Annual Leave")),
+        Block("Annual leave is booked in the staff portal.", page=4, section_path=("Leave", "Annual Leave")),
+        Block("Sick Leave", BlockKind.HEADING, page=4, section_path=("Leave", "Sick Leave")),
+        Block("Tell your manager before ten o'clock.", page=4, section_path=("Leave", "Sick Leave")),
+        Block("Rates", BlockKind.HEADING, page=5, section_path=("Rates",)),
+        Block("Tier: 1; Cap: 100", BlockKind.ROW, page=5, section_path=("Rates", "Per diem")),
+    ]
+    chunks = chunk_document(_doc(blocks), "k")
+    bodies = [(c.body, c.page_start, c.section) for c in chunks]
+    assert bodies[0] == ("Leave\nAnnual Leave\nAnnual leave is booked in the staff portal.", 4, "Leave > Annual Leave")
+    assert bodies[1][0].startswith("Sick Leave") and bodies[1][2] == "Leave > Sick Leave"
+    # before table rows a heading keeps its own chunk: rows are packed apart from prose
+    assert [b for b, _, _ in bodies[2:]] == ["Rates", "Tier: 1; Cap: 100"]
