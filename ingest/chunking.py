@@ -23,7 +23,7 @@ SECTION_SEP = " > "
 # chunk size, was measured and dropped: EVAL.md "Chunking".) 4: a lead-in ending in a colon is
 # kept with the list items after it. 5: headings with no body of their own join the next
 # segment instead of making a chunk of a heading alone.
-CHUNKER_VERSION = 5
+CHUNKER_VERSION = 6
 _Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
 
@@ -107,6 +107,10 @@ def chunk_document(
     return builder.chunks
 
 
+# "COVERED SERVICES: Ambulance", "Part A – Scope", "Leave › Annual": a heading of two parts.
+_HEADING_PARTS = re.compile(r"\s*(?:[:：›>]|\s[–—-]\s)\s*")
+
+
 def _segments(blocks: Iterable[Block]) -> list[list[Block]]:
     """Runs of consecutive non-empty blocks with one page / section / sheet."""
     segments: list[list[Block]] = []
@@ -136,10 +140,27 @@ def _join_bare_headings(segments: list[list[Block]]) -> list[list[Block]]:
             # rows are packed apart from prose, so the headings would stand alone anyway
             joined.append(waiting)
         elif waiting:
-            segment = [replace(b, page=first.page, section_path=first.section_path, sheet=first.sheet) for b in waiting] + segment
+            kept = _without_repeated_headings(waiting + [first])[:-1]
+            segment = [replace(b, page=first.page, section_path=first.section_path, sheet=first.sheet) for b in kept] + segment
         joined.append(segment)
         waiting = []
     return joined
+
+
+def _without_repeated_headings(blocks: list[Block]) -> list[Block]:
+    """Drop a heading that the next heading repeats, whole or as one side of "PART: Name"
+    ("Ambulance" over "COVERED SERVICES: Ambulance"; "SUMMARY OF YOUR COSTS" twice): 151 of
+    824 contoso chunks opened with such a pair, which the context prefix and the prompt's
+    label repeat a third time. A parent over a child ("Leave" over "Annual Leave") stays."""
+    def words(b: Block) -> str:
+        return " ".join(b.text.lstrip("#").split()).casefold()
+
+    def repeats(b: Block, nxt: Block | None) -> bool:
+        if nxt is None or not (b.kind is nxt.kind is BlockKind.HEADING) or not words(b):
+            return False
+        return words(b) == words(nxt) or words(b) in (part.strip() for part in _HEADING_PARTS.split(words(nxt), 1))
+
+    return [b for b, nxt in zip(blocks, blocks[1:] + [None]) if not repeats(b, nxt)]
 
 
 class _Builder:

@@ -144,3 +144,19 @@ def test_a_heading_without_body_joins_the_next_section_instead_of_standing_alone
     assert bodies[1][0].startswith("Sick Leave") and bodies[1][2] == "Leave > Sick Leave"
     # before table rows a heading keeps its own chunk: rows are packed apart from prose
     assert [b for b, _, _ in bodies[2:]] == ["Rates", "Tier: 1; Cap: 100"]
+
+
+def test_a_heading_the_next_heading_repeats_is_not_kept_twice():
+    blocks = [
+        Block("Ambulance", BlockKind.HEADING, page=2, section_path=("COVERED SERVICES", "Ambulance")),
+        Block("COVERED SERVICES: Ambulance", BlockKind.HEADING, page=2, section_path=("COVERED SERVICES: Ambulance",)),
+        Block("Ground ambulance transport is covered when it is medically necessary.", page=2,
+              section_path=("COVERED SERVICES: Ambulance",)),
+        Block("Leave", BlockKind.HEADING, page=3, section_path=("Leave",)),
+        Block("Annual Leave", BlockKind.HEADING, page=3, section_path=("Leave", "Annual Leave")),
+        Block("Annual leave is booked in the staff portal.", page=3, section_path=("Leave", "Annual Leave")),
+    ]
+    bodies = [c.body for c in chunk_document(_doc(blocks), "k")]
+    assert bodies[0] == "COVERED SERVICES: Ambulance\nGround ambulance transport is covered when it is medically necessary."
+    # a parent over its child is not a repeat
+    assert bodies[1] == "Leave\nAnnual Leave\nAnnual leave is booked in the staff portal."
