@@ -22,7 +22,8 @@ SECTION_SEP = " > "
 # ``group``) are kept together like a single paragraph. (2, paragraphs kept whole up to 1.5x the
 # chunk size, was measured and dropped: EVAL.md "Chunking".) 4: a lead-in ending in a colon is
 # kept with the list items after it. 5: headings with no body of their own join the next
-# segment instead of making a chunk of a heading alone.
+# segment instead of making a chunk of a heading alone. 6: of those, a heading that the next
+# heading repeats is dropped.
 CHUNKER_VERSION = 6
 _Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
@@ -156,9 +157,10 @@ def _without_repeated_headings(blocks: list[Block]) -> list[Block]:
         return " ".join(b.text.lstrip("#").split()).casefold()
 
     def repeats(b: Block, nxt: Block | None) -> bool:
-        if nxt is None or not (b.kind is nxt.kind is BlockKind.HEADING) or not words(b):
+        if nxt is None or not (b.kind is nxt.kind is BlockKind.HEADING):
             return False
-        return words(b) == words(nxt) or words(b) in (part.strip() for part in _HEADING_PARTS.split(words(nxt), 1))
+        own, next_words = words(b), words(nxt)
+        return bool(own) and (own == next_words or own in (part.strip() for part in _HEADING_PARTS.split(next_words, 1)))
 
     return [b for b, nxt in zip(blocks, blocks[1:] + [None]) if not repeats(b, nxt)]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from ingest.blocks import BlockKind
 from ingest.textutil import cjk_ratio, is_cjk, join_lines, normalize_space
@@ -172,7 +173,7 @@ def _heading(
     # Coverage" / "OTHER INFORMATION ABOUT THIS PLAN" / "Notice Of Other Coverage" / body).
     if not after_break or display_width(line) >= 0.7 * typical:
         return False, None
-    following = [text for text in lines[i + 1 :] if text][: 1 + STACKED_HEADINGS_MAX]
+    following = list(islice((lines[j] for j in range(i + 1, len(lines)) if lines[j]), 1 + STACKED_HEADINGS_MAX))
     # A line that opens lower-case continues a sentence ("However, the" / "plan pays ..."
     # across a page break): what stands before it is not a heading.
     if not following or following[0][:1].islower():
