@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from ingest.blocks import Block, BlockKind, ParseResult
-from ingest.textutil import is_cjk, split_sentences
+from ingest.textutil import is_cjk, repeats_heading, split_sentences
 
 TokenCounter = Callable[[str], int]
 SECTION_SEP = " > "
@@ -23,8 +23,9 @@ SECTION_SEP = " > "
 # chunk size, was measured and dropped: EVAL.md "Chunking".) 4: a lead-in ending in a colon is
 # kept with the list items after it. 5: headings with no body of their own join the next
 # segment instead of making a chunk of a heading alone. 6: of those, a heading that the next
-# heading repeats is dropped.
-CHUNKER_VERSION = 6
+# heading repeats is dropped. 7: "repeats" also covers a heading the next one opens with as
+# whole words (textutil.repeats_heading, shared with the PDF section path).
+CHUNKER_VERSION = 7
 _Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
 
@@ -108,10 +109,6 @@ def chunk_document(
     return builder.chunks
 
 
-# "COVERED SERVICES: Ambulance", "Part A – Scope", "Leave › Annual": a heading of two parts.
-_HEADING_PARTS = re.compile(r"\s*(?:[:：›>]|\s[–—-]\s)\s*")
-
-
 def _segments(blocks: Iterable[Block]) -> list[list[Block]]:
     """Runs of consecutive non-empty blocks with one page / section / sheet."""
     segments: list[list[Block]] = []
@@ -149,18 +146,12 @@ def _join_bare_headings(segments: list[list[Block]]) -> list[list[Block]]:
 
 
 def _without_repeated_headings(blocks: list[Block]) -> list[Block]:
-    """Drop a heading that the next heading repeats, whole or as one side of "PART: Name"
-    ("Ambulance" over "COVERED SERVICES: Ambulance"; "SUMMARY OF YOUR COSTS" twice): 151 of
-    824 contoso chunks opened with such a pair, which the context prefix and the prompt's
-    label repeat a third time. A parent over a child ("Leave" over "Annual Leave") stays."""
-    def words(b: Block) -> str:
-        return " ".join(b.text.lstrip("#").split()).casefold()
-
+    """Drop a heading that the next heading repeats (textutil.repeats_heading: "Ambulance" over
+    "COVERED SERVICES: Ambulance"; "SUMMARY OF YOUR COSTS" twice): 151 of 824 contoso chunks
+    opened with such a pair, which the context prefix and the prompt's label repeat a third
+    time. A parent over a child ("Leave" over "Annual Leave") stays."""
     def repeats(b: Block, nxt: Block | None) -> bool:
-        if nxt is None or not (b.kind is nxt.kind is BlockKind.HEADING):
-            return False
-        own, next_words = words(b), words(nxt)
-        return bool(own) and (own == next_words or own in (part.strip() for part in _HEADING_PARTS.split(next_words, 1)))
+        return nxt is not None and b.kind is nxt.kind is BlockKind.HEADING and repeats_heading(b.text, nxt.text)
 
     return [b for b, nxt in zip(blocks, blocks[1:] + [None]) if not repeats(b, nxt)]
 

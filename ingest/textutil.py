@@ -145,3 +145,30 @@ def overlap_units(text: str) -> list[str]:
             units.append(run)
         units.extend(run[i : i + 2] for i in range(len(run) - 1))
     return units
+
+
+# "COVERED SERVICES: Ambulance", "Part A – Scope", "Leave › Annual": a heading of two parts.
+_HEADING_PARTS = re.compile(r"\s*(?:[:：›>]|\s[–—-]\s)\s*")
+
+
+def heading_words(text: str) -> str:
+    """A heading as compared: markdown "#" marks, spacing and case ignored."""
+    return " ".join(text.lstrip("#").split()).casefold()
+
+
+def repeats_heading(heading: str, following: str) -> bool:
+    """Whether ``following`` repeats ``heading``, so that showing both says it twice: the same
+    words; ``heading`` as one side of "PART: Name" ("Ambulance" / "COVERED SERVICES:
+    Ambulance"); or ``following`` opening with ``heading`` as whole words ("CARE MANAGEMENT" /
+    "CARE MANAGEMENT Prior-Authorization"; in CJK text, as characters: "招生" / "招生计划").
+    "Care" over "Career Planning" and "Leave" over "Annual Leave" are a parent and its child.
+    The PDF section path and the chunker share this rule so that a chunk's headings and its
+    citation's section agree."""
+    own, nxt = heading_words(heading), heading_words(following)
+    if not own:
+        return False
+    if own == nxt or own in (part.strip() for part in _HEADING_PARTS.split(nxt, 1)):
+        return True
+    rest = nxt[len(own):] if nxt.startswith(own) else ""
+    # ("Care-givers" and "Care's" go on the word: not a repeat)
+    return bool(rest) and (not (rest[0].isalnum() or rest[0] in "-'’") or is_cjk(rest[0]) and is_cjk(own[-1]))

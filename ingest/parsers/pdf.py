@@ -29,7 +29,7 @@ from ingest.parsers.pdf_reader import (
     pypdf_log_captured,
     short_reason,
 )
-from ingest.textutil import cjk_ratio
+from ingest.textutil import cjk_ratio, repeats_heading
 
 SCANNED_NOTE = "no text layer (scanned?)"
 GARBAGE_NOTE = "text unreadable (broken font encoding), skipped"
@@ -153,7 +153,7 @@ def _path(section: list[tuple[int, str]]) -> tuple[str, ...]:
     """The heading trail as shown, without a heading that the next one repeats
     ("CARE MANAGEMENT › CARE MANAGEMENT: Prior-Authorization" -> the second alone)."""
     texts = [text for _, text in section]
-    return tuple(t for t, nxt in zip(texts, texts[1:] + [""]) if not nxt.casefold().startswith(t.casefold()))
+    return tuple(t for t, nxt in zip(texts, texts[1:] + [""]) if not repeats_heading(t, nxt))
 
 
 def _heading_levels(blocks: list[PageBlock]) -> Callable[[PageBlock], int | None]:

@@ -1,4 +1,6 @@
-from ingest.textutil import detect_lang, join_lines, overlap_units, split_sentences
+import pytest
+
+from ingest.textutil import detect_lang, join_lines, overlap_units, repeats_heading, split_sentences
 
 
 def test_join_lines_cjk_without_space_and_english_hyphenation():
@@ -35,3 +37,21 @@ def test_overlap_units_cjk_runs_stop_at_punctuation_and_other_scripts():
     assert overlap_units("，单，") == ["单"]
     assert overlap_units("「引号」ａｂ１") == ["ab1", "引号"]  # fullwidth letters are words after NFKC
     assert overlap_units("カタカナ・テスト 𠀀𠀁") == ["カタ", "タカ", "カナ", "テス", "スト", "𠀀𠀁"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "following", "repeated"),
+    [
+        ("SUMMARY OF YOUR COSTS", "Summary of your  costs", True),  # same words, case and spacing aside
+        ("Ambulance", "COVERED SERVICES: Ambulance", True),  # one side of "PART: Name"
+        ("CARE MANAGEMENT", "CARE MANAGEMENT: Prior-Authorization", True),
+        ("CARE MANAGEMENT", "Care Management Prior-Authorization", True),  # opens with it, whole words
+        ("招生", "招生计划", True),  # CJK: characters, no word gaps
+        ("Care", "Career Planning", False),  # a prefix of a word is not a repeat
+        ("Care", "Care-givers", False),
+        ("Leave", "Annual Leave", False),  # a parent over its child
+        ("", "Anything", False),
+    ],
+)
+def test_repeats_heading(heading: str, following: str, repeated: bool) -> None:
+    assert repeats_heading(heading, following) is repeated
