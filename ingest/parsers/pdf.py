@@ -142,7 +142,8 @@ def _blocks(pages: list[_Page]) -> list[Block]:
         for pb in page_blocks:
             level = levels(pb)
             if level is not None:
-                section = [(lvl, text) for lvl, text in section if lvl < level] + [(level, pb.text)]
+                # (a booklet typeset from Markdown keeps its "## " marks in the text; not in the path)
+                section = [(lvl, text) for lvl, text in section if lvl < level] + [(level, pb.text.lstrip("#").strip())]
             blocks.append(Block(text=pb.text, kind=pb.kind, page=page.number, section_path=_path(section)))
         for form_line in page.forms:
             blocks.append(Block(text=form_line, kind=BlockKind.PARAGRAPH, page=page.number))

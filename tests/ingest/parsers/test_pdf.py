@@ -287,6 +287,8 @@ def test_markdown_marked_heading_lines_are_headings(tmp_path: Path) -> None:
     ]
     result = parse(make_pdf(tmp_path / "md.pdf", [lines]))
     assert [b.text for b in result.blocks if b.kind is BlockKind.HEADING] == ["Urgent Care", "## COVERED SERVICES: Urgent Care"]
+    # the marks stay in the text but not in the section a citation shows
+    assert result.blocks[-1].section_path == ("COVERED SERVICES: Urgent Care",)
 
 
 def test_numbered_documents_keep_unnumbered_headings_out_of_the_path(tmp_path: Path) -> None:
