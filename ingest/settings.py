@@ -68,6 +68,7 @@ class Settings:
     refusal_threshold: float = 0.0  # calibrated: see EVAL.md "refusal"
     prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"
     prompt_style: str = "label-first"  # measured: see EVAL.md "prompt"
+    passage_order: str = "best-first"  # in the prompt; measured: see EVAL.md "passage order"
     # The model's part in refusals, once retrieval cleared the refusal threshold: "refuse" tells it
     # it may say the documents do not answer and trusts it; "extract" tells it too, but answers a
     # model refusal with the best-matching sentences (labelled as extracted); "unasked" does not
@@ -111,6 +112,7 @@ class Settings:
 # String settings with a fixed set of values (checked when Settings are built).
 _CHOICES: dict[str, tuple[str, ...]] = {
     "prompt_style": ("label-first", "label-last"),
+    "passage_order": ("best-first", "best-last"),
     "on_model_refusal": ("extract", "refuse", "unasked"),
     "llm_dtype": ("auto", "bf16", "fp32", "int8"),
 }

@@ -247,7 +247,8 @@ class Answerer:
         resolved. Public so that bench/recite.py rebuilds exactly these prompts."""
         asked = question if searched == query else searched
         return build_prompt(asked, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
-                            self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked")
+                            self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked",
+                            order=self.settings.passage_order)
 
     def _threshold(self) -> float:
         return self.settings.refusal_threshold or DEFAULT_DENSE_THRESHOLD

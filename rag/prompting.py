@@ -103,6 +103,7 @@ def question_lang(question: str) -> str:
 
 
 STYLES = ("label-first", "label-last")
+ORDERS = ("best-first", "best-last")
 
 
 def _block(n: int, passage: Passage, text: str, style: str = "label-first") -> str:
@@ -129,6 +130,7 @@ def build_prompt(
     history: list[dict[str, str]] | None = None,
     style: str = "label-first",
     may_refuse: bool = True,
+    order: str = "best-first",
 ) -> Prompt:
     """Messages for the chat template with as many passages as fit in ``budget`` tokens.
 
@@ -139,6 +141,8 @@ def build_prompt(
     """
     if style not in STYLES:
         raise ValueError(f"prompt style must be one of {STYLES}, not {style!r}")
+    if order not in ORDERS:
+        raise ValueError(f"passage order must be one of {ORDERS}, not {order!r}")
     lang = question_lang(question)
     system = {"role": "system", "content": SYSTEM[lang] + (_MAY_REFUSE[lang] if may_refuse else "")}
     block_of = lambda n, passage, text: _block(n, passage, text, style)  # noqa: E731
@@ -163,6 +167,12 @@ def build_prompt(
             blocks.append(block_of(n, passage, trimmed))
             included.append(PromptPassage(n, passage, trimmed, True))
         break
+    if order == "best-last" and len(included) > 1:
+        # The budget is filled best-first (what is left out or trimmed is the least relevant);
+        # then the passages are shown in reverse, numbered as they stand, so that the best one
+        # sits next to the question.
+        included = [PromptPassage(n, pp.passage, pp.text, pp.trimmed) for n, pp in enumerate(reversed(included), 1)]
+        blocks = [block_of(pp.n, pp.passage, pp.text) for pp in included]
     # The case line is added after the budget is filled: it quotes at most MAX_HINT_CHARS of a
     # passage already in the prompt, so it can exceed the budget by that much at most.
     case = matching_case(question, [(p.n, p.text, p.passage.kind in TABLE_KINDS) for p in included])

@@ -93,3 +93,17 @@ def test_a_preamble_naming_the_passages_is_removed_and_its_markers_kept():
     for text in ["根据第十三条，年假为10天。", "According to Contoso policy, laptops are replaced every 3 years.",
                  "Based on your years of service, you get 15 days."]:
         assert strip_preamble(text) == text
+
+
+def test_best_last_order_keeps_the_budget_choice_and_puts_the_best_next_to_the_question(llm):
+    passages = [P(1, "Claims within 30 days."), P(2, "Car: 0.62"), P(3, LONG)]
+    first = build_prompt("Which form?", passages, llm.prompt_tokens, 450)
+    last = build_prompt("Which form?", passages, llm.prompt_tokens, 450, order="best-last")
+    # the same passages (the least relevant one trimmed), shown in reverse and numbered as shown
+    assert [pp.passage.doc_name for pp in last.passages] == [pp.passage.doc_name for pp in reversed(first.passages)]
+    assert [pp.n for pp in last.passages] == [1, 2, 3] and last.passages[0].trimmed
+    user = last.messages[1]["content"]
+    assert user.index("[3] (file1.pdf)\nClaims within 30 days.") > user.index("[1] (file3.pdf)")
+    assert last.tokens <= 450
+    with pytest.raises(ValueError):
+        build_prompt("Which form?", passages, llm.prompt_tokens, 450, order="random")
