@@ -46,10 +46,11 @@ def main() -> None:
     ap.add_argument("--docs", type=Path, required=True)
     ap.add_argument("--setting", action="append", default=[], help="knob=value,... (knobs: %s)" % ", ".join(KNOBS))
     ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--index", type=Path, help="the index the records were made on (as `docqa eval --index`)")
     args = ap.parse_args()
 
     base = Settings.load()
-    settings = base.replace(index_dir=default_eval_index(args.docs, base))
+    settings = base.replace(index_dir=args.index or default_eval_index(args.docs, base))
     questions = {q.id: q for q in load_questions(args.questions)}
     answerer = Answerer(settings)
     llm = answerer.llm()

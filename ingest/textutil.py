@@ -43,11 +43,75 @@ def detect_lang(text: str) -> str:
     return "zh" if cjk_ratio(text) >= 0.15 else "en"
 
 
-def join_lines(lines: list[str]) -> str:
+# A line that ends inside a word with a hyphen ("employ-", "out-of-"), the word part before it,
+# and the word part that opens the next line.
+_BREAK_LEFT = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)-$")
+_BREAK_RIGHT = re.compile(r"^([^\W\d_]+(?:-[^\W\d_]+)*)")
+_HYPHENATED_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_BROKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)-\n([^\W\d_]+(?:-[^\W\d_]+)*)")
+
+
+class LineHyphens:
+    """Which hyphens at line ends, in one document, belong to the word ("in-" / "network" ->
+    "in-network") and which only split a word across two lines ("employ-" / "ment").
+
+    Decided from the document's own words, because the answer depends on how it was made:
+    Word and Google Docs exports do not hyphenate, so their line-end hyphens are real
+    ("in-network", "out-of-pocket": 51 of 89 in the contoso plans, which were all being
+    joined into "innetwork"), while LaTeX hyphenates ("adip-" / "iscing"). A hyphen before a
+    capital is kept; the compound seen elsewhere in the text keeps its hyphen; the joined word
+    seen elsewhere is joined; neither seen: kept when both halves are words of this document
+    ("cutting-edge"), joined when neither is ("employ-" / "ment", "rhon-" / "cus"), and with one
+    of them as the document's settled breaks mostly go ("bone-" / "anchored" in a Word export
+    is kept, "Wider-" / "spruchsbeweisen" in a LaTeX paper joined). Written by hand: pypdf and pdfminer only offer always-join.
+    """
+
+    def __init__(self, lines: list[str]):
+        text = "\n".join(line.strip() for line in lines)
+        broken = _BROKEN.findall(text)
+        inline = _BROKEN.sub(" ", text)  # the broken words themselves are not evidence
+        self.compounds: set[str] = set()
+        self.words: set[str] = set()
+        for token in _HYPHENATED_WORD.findall(inline):
+            token = token.casefold()
+            if "-" in token:
+                self.compounds.add(token)
+            self.words.update(part for part in token.split("-") if part)
+            self.words.add(token.replace("-", ""))
+        # How this document breaks lines, from the breaks the text settles: mostly at real
+        # hyphens (an office export) or mostly inside words (a hyphenating typesetter). It
+        # decides the breaks where only one half is a word; with no evidence, hyphens are kept.
+        settled = [self._evidence(left, right) for left, right in broken]
+        self.default_keep = settled.count(True) >= settled.count(False)
+
+    def _evidence(self, left: str, right: str) -> bool | None:
+        left, right = left.casefold(), right.casefold()
+        if f"{left}-{right}" in self.compounds:
+            return True
+        if left + right in self.words or left + right in self.compounds:
+            return False  # ("out-of-net-" / "work" joins to a compound written inline)
+        return None
+
+    def keep(self, left: str, right: str) -> bool:
+        """Whether "left-" at a line end and "right" opening the next line are one hyphenated word."""
+        if right[:1].isupper():
+            return True  # hyphenation never splits a word before a capital ("Non-" / "Participating")
+        evidence = self._evidence(left, right)
+        if evidence is not None:
+            return evidence
+        first, last = left.casefold().rsplit("-", 1)[-1], right.casefold().split("-", 1)[0]
+        halves = sum(len(half) >= 2 and half in self.words for half in (first, last))
+        return halves == 2 or halves == 1 and self.default_keep
+
+
+def join_lines(lines: list[str], hyphens: LineHyphens | None = None) -> str:
     """Re-join wrapped lines of one paragraph.
 
-    No space between two CJK characters ("应纳" + "税所得额" -> "应纳税所得额"), an English
-    hyphenated line break undone ("employ-" + "ment" -> "employment"), otherwise one space.
+    No space between two CJK characters ("应纳" + "税所得额" -> "应纳税所得额"), a hyphen at a
+    line end inside a word either kept ("in-" + "network" -> "in-network") or undone ("employ-"
+    + "ment" -> "employment"), otherwise one space. ``hyphens`` decides from the document's
+    words (see LineHyphens); without it, a hyphen before a lowercase word is undone and one
+    before a capital kept ("self-" + "Service").
     """
     out = ""
     for raw in lines:
@@ -58,8 +122,14 @@ def join_lines(lines: list[str]) -> str:
             out = line
             continue
         prev, nxt = out[-1], line[0]
-        if prev == "-" and len(out) >= 2 and out[-2].isalpha() and out[-2].islower() and nxt.islower():
-            out = out[:-1] + line  # "employ-\nment": a hyphen at a line end splitting a word
+        left = _BREAK_LEFT.search(out) if prev == "-" else None
+        right = _BREAK_RIGHT.match(line) if left else None
+        if left and right:
+            if hyphens is not None:
+                join = not hyphens.keep(left.group(1), right.group(1))
+            else:
+                join = out[-2].islower() and nxt.islower()
+            out = (out[:-1] if join else out) + line
         elif is_cjk(prev) or is_cjk(nxt):
             out += line
         else:
@@ -68,10 +138,14 @@ def join_lines(lines: list[str]) -> str:
 
 
 def normalize_space(text: str) -> str:
-    """Collapse runs of whitespace to one space (or none between CJK characters) and trim."""
-    text = unicodedata.normalize("NFC", text)
-    parts = text.split()
-    return join_lines(parts) if parts else ""
+    """Collapse runs of whitespace to one space (or none between CJK characters) and trim.
+    Hyphens are left alone: "pre- and post-natal" is not a word broken across lines."""
+    out = ""
+    for part in unicodedata.normalize("NFC", text).split():
+        if out and not (is_cjk(out[-1]) or is_cjk(part[0])):
+            out += " "
+        out += part
+    return out
 
 
 # A sentence ends at 。！？；(and fullwidth !?;) or at . ! ? followed by space/end, with any

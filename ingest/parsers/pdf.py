@@ -29,7 +29,7 @@ from ingest.parsers.pdf_reader import (
     pypdf_log_captured,
     short_reason,
 )
-from ingest.textutil import cjk_ratio, repeats_heading
+from ingest.textutil import LineHyphens, cjk_ratio, repeats_heading
 
 SCANNED_NOTE = "no text layer (scanned?)"
 GARBAGE_NOTE = "text unreadable (broken font encoding), skipped"
@@ -70,7 +70,7 @@ def parse(path: Path) -> ParseResult:
         warnings.insert(0, "damaged file structure was repaired while reading")
 
     _drop_running_lines(pages)
-    blocks = _blocks(pages)
+    blocks = _blocks(pages, LineHyphens([line for page in pages for line in page.lines]))
     warnings.extend(_page_notes(pages))
     total = len(pages)
     if not blocks:
@@ -129,10 +129,10 @@ def _drop_running_lines(pages: list[_Page]) -> None:
         page.lines = lines
 
 
-def _blocks(pages: list[_Page]) -> list[Block]:
+def _blocks(pages: list[_Page], hyphens: LineHyphens) -> list[Block]:
     """Segment every page and attach page numbers and the running section path."""
     segmented = [
-        segment_page(page.lines, page.large, nxt.lines if nxt else ()) if any(page.lines) else []
+        segment_page(page.lines, page.large, nxt.lines if nxt else (), hyphens) if any(page.lines) else []
         for page, nxt in zip(pages, pages[1:] + [None])
     ]
     levels = _heading_levels([pb for page_blocks in segmented for pb in page_blocks])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from ingest.blocks import BlockKind
-from ingest.textutil import cjk_ratio, is_cjk, join_lines, normalize_space
+from ingest.textutil import LineHyphens, cjk_ratio, is_cjk, join_lines, normalize_space
 
 _CN_NUM = "一二三四五六七八九十百千零〇两"
 
@@ -194,7 +194,8 @@ def _heading(
 
 
 def segment_page(
-    lines: list[str], large: frozenset[int] | set[int] = frozenset(), next_page: list[str] | tuple[str, ...] = ()
+    lines: list[str], large: frozenset[int] | set[int] = frozenset(), next_page: list[str] | tuple[str, ...] = (),
+    hyphens: LineHyphens | None = None,
 ) -> list[PageBlock]:
     """Group a page's lines into headings, list items and paragraphs, in reading order.
 
@@ -202,7 +203,8 @@ def segment_page(
     of lines set in a clearly larger font than the page's body text. ``next_page`` holds the
     next page's first lines: a heading at the foot of a page has its body overleaf, and
     without them it would be read as the last line of the paragraph above it (45 of 823
-    contoso chunks ended in one).
+    contoso chunks ended in one). ``hyphens`` holds the document's words, which decide whether
+    a hyphen at a line end is part of the word (textutil.LineHyphens).
     """
     # The next page's lines are looked at, never segmented here.
     lookahead = lines + [line for line in next_page if line][:4]
@@ -214,7 +216,7 @@ def segment_page(
 
     def flush() -> None:
         nonlocal buffer
-        text = normalize_space(join_lines(buffer))
+        text = normalize_space(join_lines(buffer, hyphens))
         if text:
             blocks.append(PageBlock(buffer_kind, text))
         buffer = []

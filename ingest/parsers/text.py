@@ -18,7 +18,7 @@ import lxml.html
 from markdown_it import MarkdownIt
 
 from ingest.blocks import Block, BlockKind, ParseError, ParseResult
-from ingest.textutil import is_cjk, join_lines
+from ingest.textutil import LineHyphens, is_cjk, join_lines
 
 MAX_BYTES = 20 * 1024 * 1024  # a larger .txt is a log or a dump; index its beginning only
 
@@ -155,10 +155,11 @@ def is_hard_wrapped(paragraphs: list[list[str]]) -> bool:
 def _parse_plain(text: str) -> list[Block]:
     paragraphs = _paragraphs(text)
     wrapped = is_hard_wrapped(paragraphs)
+    hyphens = LineHyphens([line for lines in paragraphs for line in lines]) if wrapped else None
     blocks: list[Block] = []
 
     def flush(lines: list[str], kind: BlockKind, group: int) -> None:
-        body = join_lines(lines) if wrapped else "\n".join(lines)
+        body = join_lines(lines, hyphens) if wrapped else "\n".join(lines)
         if body.strip():
             blocks.append(Block(text=body, kind=kind, group=group))
         lines.clear()

@@ -1,13 +1,48 @@
 import pytest
 
-from ingest.textutil import detect_lang, join_lines, overlap_units, repeats_heading, split_sentences
+from ingest.textutil import LineHyphens, detect_lang, join_lines, normalize_space, overlap_units, repeats_heading, split_sentences
 
 
 def test_join_lines_cjk_without_space_and_english_hyphenation():
     assert join_lines(["应纳", "税所得额按月计算。"]) == "应纳税所得额按月计算。"
     assert join_lines(["the employ-", "ment contract"]) == "the employment contract"
-    assert join_lines(["self-", "Service"]) == "self- Service"  # capitalised: a real hyphen, not a wrap
+    assert join_lines(["self-", "Service"]) == "self-Service"  # capitalised: a real hyphen, not a wrap
     assert join_lines(["Annual leave", "is 15 days."]) == "Annual leave is 15 days."
+
+
+# One document's lines: what it writes elsewhere decides its line-end hyphens. An office export
+# (its one settled break, "in-" / "network", is a real hyphen) and a typeset paper (its settled
+# break, "adip-" / "iscing", is a wrap).
+_OFFICE = ["Choose an in-network provider to keep out-of-pocket costs low, not an out-of-network one.",
+           "The employment contract", "uses cutting edge tools for a broken bone.", "see an in-", "network doctor"]
+_TYPESET = ["Lorem ipsum dolor sit amet, adipiscing elit, sed adip-", "iscing est."]
+
+
+@pytest.mark.parametrize("doc, left, right, joined", [
+    (_OFFICE, "see an in-", "network doctor", "see an in-network doctor"),  # the compound is written inline
+    (_OFFICE, "your out-of-", "pocket costs", "your out-of-pocket costs"),  # a longer compound, broken at its last hyphen
+    (_OFFICE, "the employ-", "ment rules", "the employment rules"),  # the joined word is written inline
+    (_OFFICE, "an out-of-net-", "work one", "an out-of-network one"),  # ...or the joined compound
+    (_OFFICE, "a cutting-", "edge plan", "a cutting-edge plan"),  # neither: both halves are words of the document
+    (_OFFICE, "bone-", "anchored aids", "bone-anchored aids"),  # one half a word: as its settled break, kept
+    (_TYPESET, "elit-", "que est", "elitque est"),  # one half a word: as its settled break, joined
+    (_OFFICE, "rhon-", "cus est", "rhoncus est"),  # neither half a word: a wrap, whatever the document
+    (_TYPESET, "Non-", "Participating", "Non-Participating"),  # a wrap never splits a word before a capital
+])
+def test_line_end_hyphens_decided_by_the_documents_words(doc, left, right, joined):
+    assert join_lines([left, right], LineHyphens(doc)) == joined
+
+
+def test_broken_words_are_not_their_own_evidence():
+    # "rhon-" / "cus" and "in-" / "network" on two lines are not words or compounds of the document
+    hyphens = LineHyphens(["lorem rhon-", "cus est", "in-", "network"])
+    assert {"lorem", "est"} <= hyphens.words and not {"rhon", "cus", "in", "network"} & hyphens.words
+    assert not hyphens.compounds
+
+
+def test_normalize_space_leaves_hyphens_alone():
+    assert normalize_space("Pre-  and\tpost-natal care") == "Pre- and post-natal care"
+    assert normalize_space("应纳  税所得额") == "应纳税所得额"
 
 
 def test_split_sentences_both_languages():

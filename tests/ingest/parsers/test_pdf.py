@@ -131,6 +131,20 @@ def test_paragraphs_rejoined_and_hyphenation_undone(tmp_path: Path) -> None:
     assert "employ-" not in paragraphs[1]
 
 
+def test_line_end_hyphens_kept_where_the_document_writes_the_compound(tmp_path: Path) -> None:
+    # A Word export does not hyphenate: its line-end hyphens are real ("in-" / "network"); the
+    # same document's "employ-" / "ment" is a wrap, since it writes "employment" elsewhere.
+    lines = [
+        "Staff who see an in-network doctor pay less than at an out-of-",
+        "network clinic. Your employment contract and the in-",
+        "network list say how much. Read the employ-",
+        "ment terms before the first visit: most of the cost is yours.",
+    ]
+    text = " ".join(b.text for b in parse(make_pdf(tmp_path / "plan.pdf", [lines])).blocks)
+    assert "an out-of-network clinic" in text and "the in-network list" in text
+    assert "the employment terms" in text
+
+
 def test_short_line_with_full_stop_ends_a_paragraph(tmp_path: Path) -> None:
     lines = [
         "The policy applies to all permanent and temporary employees of the company and",
