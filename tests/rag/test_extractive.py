@@ -26,3 +26,9 @@ def test_a_question_heading_brings_its_answer():
 
 def test_nothing_matching_gives_empty():
     assert extract("水银的沸点", [P(1, "Annual leave is 25 days.")]) == ""
+
+
+def test_a_sentence_copied_into_several_passages_is_said_once_citing_each():
+    notice = "中国人民大学艺术学院成立于1999年，是集美术和音乐于一体的综合性艺术学院。"
+    passages = [P(1, notice), P(2, "学院简介。" + notice), P(3, notice + "学院现有六个本科专业。")]
+    assert extract("艺术学院成立于哪一年？", passages) == notice + "[1][2][3]"
