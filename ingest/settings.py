@@ -69,6 +69,9 @@ class Settings:
     prompt_budget: int = 1000  # measured: see EVAL.md "prompt budget"
     prompt_style: str = "label-first"  # measured: see EVAL.md "prompt"
     passage_order: str = "best-first"  # in the prompt; measured: see EVAL.md "passage order"
+    # Passages whose ranking score is more than this below the best one's stay out of the prompt
+    # (0 = off: as many as fit the budget); measured: see EVAL.md "score gap".
+    prompt_score_gap: float = 0.0
     # The model's part in refusals, once retrieval cleared the refusal threshold: "refuse" tells it
     # it may say the documents do not answer and trusts it; "extract" tells it too, but answers a
     # model refusal with the best-matching sentences (labelled as extracted); "unasked" does not

@@ -17,7 +17,7 @@ from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
 from rag.citations import Citation, cite, strip_echoed_labels
 from rag.conversation import resolve
 from rag.extractive import extract
-from rag.passages import Passage
+from rag.passages import Passage, close_to_best
 from rag.prompting import REFUSAL_TEXT, Prompt, build_prompt, question_lang, strip_case_header, strip_preamble
 from rag.retrieval import Retriever
 
@@ -246,6 +246,8 @@ class Answerer:
         its words (typos corrected), then as searched; ``query`` is the question with any follow-up
         resolved. Public so that bench/recite.py rebuilds exactly these prompts."""
         asked = question if searched == query else searched
+        if self.settings.prompt_score_gap > 0:
+            passages = close_to_best(passages, self.settings.prompt_score_gap)
         return build_prompt(asked, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
                             self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked",
                             order=self.settings.passage_order)

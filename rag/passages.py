@@ -91,3 +91,13 @@ class Passage:
         if rank is None:
             out.pop("rank")
         return out
+
+
+def close_to_best(passages: list[Passage], gap: float) -> list[Passage]:
+    """The passages whose ranking score is within ``gap`` of the best one's, in their order; the
+    first is always kept. (Part-question passages carry their own search's score, also
+    normalised to the best of its candidates, so they are compared on the same scale.)"""
+    if not passages:
+        return []
+    best = max(p.scores.fused for p in passages)
+    return [p for i, p in enumerate(passages) if i == 0 or p.scores.fused >= best - gap]

@@ -1,0 +1,17 @@
+from rag.passages import Passage, Scores, close_to_best
+
+
+def P(i, fused):
+    return Passage(i, str(i), f"/d/{i}.md", None, "text", "text", "paragraph", 0, scores=Scores(fused=fused))
+
+
+def test_close_to_best_keeps_passages_within_the_gap_in_order():
+    passages = [P(1, 1.0), P(2, 0.85), P(3, 0.6), P(4, 0.81)]
+    assert [p.rowid for p in close_to_best(passages, 0.2)] == [1, 2, 4]
+    assert [p.rowid for p in close_to_best(passages, 0.5)] == [1, 2, 3, 4]
+
+
+def test_close_to_best_always_keeps_the_first_and_handles_none():
+    # a part-question passage placed first may score below a later one: the first stays
+    assert [p.rowid for p in close_to_best([P(1, 0.5), P(2, 1.0)], 0.2)] == [1, 2]
+    assert close_to_best([], 0.2) == []
