@@ -130,6 +130,8 @@ def join_lines(lines: list[str], hyphens: LineHyphens | None = None) -> str:
             else:
                 join = out[-2].islower() and nxt.islower()
             out = (out[:-1] if join else out) + line
+        elif prev == "-" and len(out) >= 2 and out[-2].isalnum() and nxt.isalnum() and (out[-2].isdigit() or nxt.isdigit()):
+            out += line  # a wrap never splits a number: "1-" / "800-555-1234", "90-" / "day"
         elif is_cjk(prev) or is_cjk(nxt):
             out += line
         else:

@@ -28,6 +28,8 @@ _TYPESET = ["Lorem ipsum dolor sit amet, adipiscing elit, sed adip-", "iscing es
     (_TYPESET, "elit-", "que est", "elitque est"),  # one half a word: as its settled break, joined
     (_OFFICE, "rhon-", "cus est", "rhoncus est"),  # neither half a word: a wrap, whatever the document
     (_TYPESET, "Non-", "Participating", "Non-Participating"),  # a wrap never splits a word before a capital
+    (_TYPESET, "call 1-", "800-555-1234", "call 1-800-555-1234"),  # ...nor a number
+    (_TYPESET, "a 90-", "day supply", "a 90-day supply"),
 ])
 def test_line_end_hyphens_decided_by_the_documents_words(doc, left, right, joined):
     assert join_lines([left, right], LineHyphens(doc)) == joined
