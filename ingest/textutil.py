@@ -48,7 +48,9 @@ def detect_lang(text: str) -> str:
 _BREAK_LEFT = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)-$")
 _BREAK_RIGHT = re.compile(r"^([^\W\d_]+(?:-[^\W\d_]+)*)")
 _HYPHENATED_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_BROKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)-\n([^\W\d_]+(?:-[^\W\d_]+)*)")
+# a word broken at a line end, or inside one extracted line ("mova- ble": OCR text layers and
+# merged columns put the break mid-line)
+_BROKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)-[ \n]([^\W\d_]+(?:-[^\W\d_]+)*)")
 
 
 class LineHyphens:
@@ -91,6 +93,14 @@ class LineHyphens:
         if left + right in self.words or left + right in self.compounds:
             return False  # ("out-of-net-" / "work" joins to a compound written inline)
         return None
+
+    def rejoin(self, text: str) -> str:
+        """``text`` with the words broken inside a line ("mova- ble") joined where ``keep`` says
+        the hyphen is no part of the word; a kept one stays as written ("pre- and post-natal")."""
+        def one(m: re.Match) -> str:
+            left, right = m.group(1), m.group(2)
+            return m.group(0) if right[:1].isupper() or self.keep(left, right) else left + right
+        return _BROKEN.sub(one, text)
 
     def keep(self, left: str, right: str) -> bool:
         """Whether "left-" at a line end and "right" opening the next line are one hyphenated word."""

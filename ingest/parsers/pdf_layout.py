@@ -217,6 +217,7 @@ def segment_page(
     def flush() -> None:
         nonlocal buffer
         text = normalize_space(join_lines(buffer, hyphens))
+        text = hyphens.rejoin(text) if hyphens is not None else text
         if text:
             blocks.append(PageBlock(buffer_kind, text))
         buffer = []

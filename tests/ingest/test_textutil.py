@@ -92,3 +92,10 @@ def test_overlap_units_cjk_runs_stop_at_punctuation_and_other_scripts():
 )
 def test_repeats_heading(heading: str, following: str, repeated: bool) -> None:
     assert repeats_heading(heading, following) is repeated
+
+
+def test_words_broken_inside_a_line_rejoined_by_the_same_rule():
+    # an OCR text layer keeps "mova- ble" on one line; a suspended hyphen ("short- and
+    # long-term") is no broken word: both halves are words of the document
+    hyphens = LineHyphens(["The guns were movable, short and long.", "Some were mova- ble in short- and long-term use."])
+    assert hyphens.rejoin("Some were mova- ble in short- and long-term use.") == "Some were movable in short- and long-term use."
