@@ -76,12 +76,15 @@ def strip_echoed_labels(answer: str, passages: list[Passage]) -> str:
         # in brackets anywhere; bare only where a label stands alone (line start, after markers):
         # "provided in travel_policy.pdf, ..." is the model naming its source in prose, and stays
         answer = re.sub(r"[ \t]*[(（]\s*" + label + r"\s*[)）](?:[ \t]*[:：])?", "", answer)
+        # ...or with a place the model changed ("(plan.pdf · p. 81 · …)" for the p. 80 it was shown)
+        if "." in name and " · " not in name:
+            answer = re.sub(r"[ \t]*[(（]\s*" + label + r"[ \t]*·[^()（）\n]*[)）](?:[ \t]*[:：])?", "", answer)
         answer = re.sub(r"(?m)^((?:[ \t]*" + _MARKER.pattern + r")*)[ \t]*" + label + r"(?:[ \t]*[:：])?(?=\s|$)",
                         r"\1", answer)
     return answer.strip()
 
 
-_MARKER_AS_NOUN = re.compile(r"[ \t]+(?:in|from|of|by|see|to)[ \t]+(?=(?:" + _MARKER.pattern + r")+[ \t]*[,;:])", re.I)
+_MARKER_AS_NOUN = re.compile(r"[ \t]+(?:in|from|of|by|see|to)[ \t]+(?=(?:" + _MARKER.pattern + r")+[ \t]*[,;:.](?:\s|$))", re.I)
 
 
 def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -> CitedAnswer:

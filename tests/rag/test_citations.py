@@ -25,6 +25,9 @@ def test_a_marker_used_as_a_noun_leaves_no_dangling_preposition():
     out = cite("According to the information in [2], the mileage rate is USD 0.62 per mile.", PASSAGES)
     assert out.text == "According to the information, the mileage rate is USD 0.62 per mile.[1]"
     assert [c.passage.rowid for c in out.citations] == [2]
+    # ...also at a sentence end ("as described in [1]." read "as described in.[1]")
+    out = cite("Travel expenses are claimed as described in [1]. Parking is paid up to USD 25 a day [2].", PASSAGES)
+    assert out.text == "Travel expenses are claimed as described.[1] Parking is paid up to USD 25 a day.[2]"
 
 
 def test_invalid_numbers_dropped_and_unmarked_sentence_attributed():
@@ -93,3 +96,6 @@ def test_labels_copied_from_the_prompt_are_not_claims():
     assert strip_echoed_labels("As provided in f1.pdf, claims are due in 30 days.", PASSAGES) == \
         "As provided in f1.pdf, claims are due in 30 days."
     assert cite(strip_echoed_labels("[3] (f3.pdf · p. 3)", PASSAGES), PASSAGES).text == ""
+    # a label the model copied with another page is still a label
+    assert strip_echoed_labels("Follow the steps in [3] (f3.pdf · p. 4 · Appeals > Steps). Then wait.", PASSAGES) == \
+        "Follow the steps in [3]. Then wait."
