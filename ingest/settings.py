@@ -71,7 +71,7 @@ class Settings:
     passage_order: str = "best-first"  # in the prompt; measured: see EVAL.md "passage order"
     # Passages whose ranking score is more than this below the best one's stay out of the prompt
     # (0 = off: as many as fit the budget); measured: see EVAL.md "score gap".
-    prompt_score_gap: float = 0.0
+    prompt_score_gap: float = 0.2
     # The model's part in refusals, once retrieval cleared the refusal threshold: "refuse" tells it
     # it may say the documents do not answer and trusts it; "extract" tells it too, but answers a
     # model refusal with the best-matching sentences (labelled as extracted); "unasked" does not

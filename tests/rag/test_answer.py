@@ -118,3 +118,19 @@ def test_a_typo_is_corrected_for_search_prompt_and_refusal_but_the_question_stay
     clean = answerer.answer("How many days of annual leave do employees receive?")
     assert answer.decision is not None and answer.decision.coverage == clean.decision.coverage  # not the typo's words
     assert not answer.refused and answer.passages[0].doc_name == "leave.txt"
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.2])
+def test_passages_far_below_the_best_stay_out_of_the_prompt(rag_settings, gap):
+    answerer = Answerer(rag_settings.replace(prompt_score_gap=gap, prompt_budget=4000))
+    llm = answerer.llm()
+    question = "How many days of annual leave do employees receive?"
+    passages = answerer.retriever.search(question, 5).passages
+    best = passages[0].scores.fused
+    assert any(p.scores.fused < best - 0.2 for p in passages), "the fixture should rank some passages far below"
+    prompt = answerer.prompt_for(llm, question, question, question, passages)
+    shown = [pp.passage for pp in prompt.passages]
+    if gap:  # the best one and those close to it, in their order
+        assert shown == [p for i, p in enumerate(passages) if i == 0 or p.scores.fused >= best - gap]
+    else:  # everything the (ample) budget holds
+        assert shown == passages
