@@ -26,6 +26,10 @@ if TYPE_CHECKING:  # the model's module loads torch; imported only when a model 
 
 log = logging.getLogger(__name__)
 
+# The score gap never leaves fewer passages than this in the prompt: with one, the 0.5B model
+# read a rate table's neighbouring row (EVAL.md "Score gap").
+MIN_PROMPT_PASSAGES = 2
+
 # Phrases with which the model says the passages do not answer (it is told to use the first).
 _MODEL_REFUSAL = re.compile(
     r"(documents? do(es)? not (say|mention|contain|specify|provide)|passages? do(es)? not (say|mention|contain)|"
@@ -247,7 +251,7 @@ class Answerer:
         resolved. Public so that bench/recite.py rebuilds exactly these prompts."""
         asked = question if searched == query else searched
         if self.settings.prompt_score_gap > 0:
-            passages = close_to_best(passages, self.settings.prompt_score_gap)
+            passages = close_to_best(passages, self.settings.prompt_score_gap, keep=MIN_PROMPT_PASSAGES)
         return build_prompt(asked, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
                             self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked",
                             order=self.settings.passage_order)

@@ -93,11 +93,11 @@ class Passage:
         return out
 
 
-def close_to_best(passages: list[Passage], gap: float) -> list[Passage]:
+def close_to_best(passages: list[Passage], gap: float, keep: int = 1) -> list[Passage]:
     """The passages whose ranking score is within ``gap`` of the best one's, in their order; the
-    first is always kept. (Part-question passages carry their own search's score, also
+    first ``keep`` are always kept. (Part-question passages carry their own search's score, also
     normalised to the best of its candidates, so they are compared on the same scale.)"""
     if not passages:
         return []
     best = max(p.scores.fused for p in passages)
-    return [p for i, p in enumerate(passages) if i == 0 or p.scores.fused >= best - gap]
+    return [p for i, p in enumerate(passages) if i < keep or p.scores.fused >= best - gap]

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from rag.answer import Answerer
+from rag.answer import MIN_PROMPT_PASSAGES, Answerer
 from rag.generation import clear_llm_cache
 
 
@@ -130,7 +130,8 @@ def test_passages_far_below_the_best_stay_out_of_the_prompt(rag_settings, gap):
     assert any(p.scores.fused < best - 0.2 for p in passages), "the fixture should rank some passages far below"
     prompt = answerer.prompt_for(llm, question, question, question, passages)
     shown = [pp.passage for pp in prompt.passages]
-    if gap:  # the best one and those close to it, in their order
-        assert shown == [p for i, p in enumerate(passages) if i == 0 or p.scores.fused >= best - gap]
+    if gap:  # the first MIN_PROMPT_PASSAGES and those close to the best, in their order
+        assert shown == [p for i, p in enumerate(passages) if i < MIN_PROMPT_PASSAGES or p.scores.fused >= best - gap]
+        assert len(shown) < len(passages)
     else:  # everything the (ample) budget holds
         assert shown == passages

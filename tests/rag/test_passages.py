@@ -15,3 +15,8 @@ def test_close_to_best_always_keeps_the_first_and_handles_none():
     # a part-question passage placed first may score below a later one: the first stays
     assert [p.rowid for p in close_to_best([P(1, 0.5), P(2, 1.0)], 0.2)] == [1, 2]
     assert close_to_best([], 0.2) == []
+
+
+def test_close_to_best_keeps_the_first_few_whatever_their_scores():
+    passages = [P(1, 1.0), P(2, 0.5), P(3, 0.4), P(4, 0.95)]
+    assert [p.rowid for p in close_to_best(passages, 0.2, keep=2)] == [1, 2, 4]
