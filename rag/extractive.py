@@ -51,20 +51,18 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
         return ""
     top = max(b[0] for b in best_per_passage)
     kept = sorted((b for b in best_per_passage if b[0] >= RELATIVE_FLOOR * top), reverse=True)
-    texts: list[str] = []
-    markers: list[str] = []
+    # The same sentence in another passage (a notice copied onto several pages) is said once,
+    # citing each: it was shown up to three times over (6 of 16 extracted Chinese dev answers).
+    markers: dict[str, str] = {}  # the sentences said, by their text with spacing normalised -> markers
+    said: dict[str, str] = {}  # ...and as written
     used = 0
     for _, n, sentences in sorted(kept[:max_sentences], key=lambda b: b[1]):
         if used >= max_sentences + 1:
             break
         text = " ".join(sentences)
-        # The same sentence in another passage (a notice copied onto several pages) is said
-        # once, citing both: it was shown three times over (2 of 55 Chinese dev answers).
-        same = next((i for i, seen in enumerate(texts) if " ".join(seen.split()) == " ".join(text.split())), None)
-        if same is not None:
-            markers[same] += f"[{n}]"
-            continue
-        texts.append(text)
-        markers.append(f"[{n}]")
-        used += len(sentences)
-    return " ".join(text + marks for text, marks in zip(texts, markers))
+        key = " ".join(text.split())
+        if key not in markers:
+            said[key], markers[key] = text, ""
+            used += len(sentences)
+        markers[key] += f"[{n}]"
+    return " ".join(said[key] + marks for key, marks in markers.items())
