@@ -22,7 +22,8 @@ class BlockKind(str, Enum):
 class Block:
     """One unit of extracted text with its provenance.
 
-    ``page`` is 1-based (PDF only); ``section_path`` holds the Word/Markdown heading trail
+    ``page`` is 1-based (PDF only); ``page_end`` is set when a paragraph runs on over a page
+    break (the page it ends on; else None); ``section_path`` holds the Word/Markdown heading trail
     (outermost first); ``sheet``/``row_range``/``header`` describe spreadsheet rows (row
     numbers as Excel shows them, inclusive); ``title`` is a sheet's title row when one sits
     above the header. Blocks sharing a ``group`` came from one source paragraph (a plain-text
@@ -33,6 +34,7 @@ class Block:
     text: str
     kind: BlockKind = BlockKind.PARAGRAPH
     page: int | None = None
+    page_end: int | None = None
     section_path: tuple[str, ...] = ()
     sheet: str | None = None
     row_range: tuple[int, int] | None = None

@@ -1,4 +1,5 @@
-"""Blocks -> chunks: token-bounded, sentence-packed, never crossing a page, sheet or section.
+"""Blocks -> chunks: token-bounded, sentence-packed, never crossing a page, sheet or section
+(a paragraph that a page break cut mid-sentence is one block with both pages, see pdf.py).
 
 Why by hand: LangChain/LlamaIndex splitters count characters or English tokens and know
 nothing of our provenance (a chunk must keep one page span / section path / row span), so
@@ -67,7 +68,8 @@ def estimate_tokens(text: str) -> int:
 
 
 def _segment_key(block: Block) -> tuple:
-    # Chunks never cross these boundaries, so every chunk has one page / section / sheet.
+    # Chunks never cross these boundaries, so every chunk has one page / section / sheet (a
+    # block's page_end, a paragraph running on overleaf, widens its chunk's span by one page).
     return (block.page, block.section_path, block.sheet)
 
 
@@ -361,7 +363,7 @@ class _Builder:
         if not body.strip():
             return
         first = blocks[0]
-        pages = [b.page for b in blocks if b.page is not None]
+        pages = [page for b in blocks for page in (b.page, b.page_end) if page is not None]
         rows = [r for b in blocks if b.row_range for r in b.row_range]
         kinds = {b.kind for b in blocks}
         kind = first.kind.value if len(kinds) == 1 else "mixed"

@@ -69,6 +69,7 @@ def _from_json(data: dict) -> ParseResult:
             text=b["text"],
             kind=BlockKind(b["kind"]),
             page=b.get("page"),
+            page_end=b.get("page_end"),
             section_path=tuple(b.get("section_path") or ()),
             sheet=b.get("sheet"),
             row_range=tuple(b["row_range"]) if b.get("row_range") else None,

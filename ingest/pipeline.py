@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # Bump when parsers or chunking change what they extract: documents indexed by an older
 # version are re-parsed on the next run even if their bytes did not change.
-PARSER_VERSION = 9
+PARSER_VERSION = 10
 
 Status = Literal["indexed", "unchanged", "failed", "skipped", "removed"]
 

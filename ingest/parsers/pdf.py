@@ -4,14 +4,15 @@ Pipeline per file: open (empty user password tried for encrypted files; a broken
 recovered by scanning objects) -> extract each page's text (a page that raises is skipped
 with a warning) -> judge it (garbage from broken font encodings is reported, not indexed;
 see pdf_quality) -> clean lines (ligatures, letter-spaced OCR, fake bold) -> drop running
-headers/footers across pages -> group lines into headings, list items and paragraphs that
-never cross a page -> add filled form fields. ``ParseError`` carries the reason when nothing
+headers/footers across pages -> group lines into headings, list items and paragraphs, one
+page at a time -> re-join a paragraph that a page break cut mid-sentence -> add filled form
+fields. ``ParseError`` carries the reason when nothing
 readable is left.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +20,7 @@ from pypdf import PageObject, PdfReader
 
 from ingest.blocks import Block, BlockKind, ParseError, ParseResult
 from ingest.parsers.pdf_extract import HEADING_SIZE, body_size, extract_lines, paragraph_gaps
-from ingest.parsers.pdf_layout import PageBlock, display_width, is_heading_text, segment_page, title_case
+from ingest.parsers.pdf_layout import PageBlock, display_width, ends_sentence, is_heading_text, segment_page, title_case
 from ingest.parsers.pdf_lines import clean_line, running_line_positions, undo_fake_bold
 from ingest.parsers.pdf_quality import assess, is_bad_char, uncommon_han
 from ingest.parsers.pdf_reader import (
@@ -29,12 +30,15 @@ from ingest.parsers.pdf_reader import (
     pypdf_log_captured,
     short_reason,
 )
-from ingest.textutil import LineHyphens, cjk_ratio, repeats_heading
+from ingest.textutil import LineHyphens, cjk_ratio, is_cjk, join_lines, repeats_heading
 
 SCANNED_NOTE = "no text layer (scanned?)"
 GARBAGE_NOTE = "text unreadable (broken font encoding), skipped"
 # A page with images and fewer characters than this is most likely a scan with a stray label.
 SPARSE_TEXT_CHARS = 40
+# A page's last paragraph shorter than this is a label or a cover line ("Company: Contoso"),
+# not the top of a paragraph cut by the page break.
+RUNS_ON_MIN_CHARS = 40
 # Share of dropped unreadable characters above which a kept page gets a note.
 BAD_CHAR_NOTE_SHARE = 0.02
 TITLE_MAX_CHARS = 120
@@ -147,7 +151,40 @@ def _blocks(pages: list[_Page], hyphens: LineHyphens) -> list[Block]:
             blocks.append(Block(text=pb.text, kind=pb.kind, page=page.number, section_path=_path(section)))
         for form_line in page.forms:
             blocks.append(Block(text=form_line, kind=BlockKind.PARAGRAPH, page=page.number))
-    return blocks
+    return _join_across_pages(blocks, hyphens)
+
+
+def _join_across_pages(blocks: list[Block], hyphens: LineHyphens) -> list[Block]:
+    """One block for a paragraph that a page break cut mid-sentence ("... coverage for a
+    variety of in-network" / "providers, and the costs ..."), with the page span of both.
+
+    77 of 257 contoso page breaks fall inside a paragraph; kept apart, each half was a
+    sentence fragment at a chunk's edge, and a question about it found the page before the
+    one that answers it. The block keeps the first page (and section); ``page_end`` the next.
+    """
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if prev is not None and _runs_on(prev, block):
+            out[-1] = replace(prev, text=hyphens.rejoin(join_lines([prev.text, block.text], hyphens)),
+                              page_end=block.page_end or block.page)
+        else:
+            out.append(block)
+    return out
+
+
+def _runs_on(prev: Block, block: Block) -> bool:
+    """``block`` opens a page and continues the sentence ``prev`` left open on the page before."""
+    last_page = prev.page_end or prev.page
+    if last_page is None or block.page != last_page + 1:
+        return False
+    if prev.kind not in (BlockKind.PARAGRAPH, BlockKind.LIST) or block.kind is not BlockKind.PARAGRAPH:
+        return False
+    head, tail = prev.text.rstrip(), block.text.lstrip()
+    if len(head) < RUNS_ON_MIN_CHARS or not tail or ends_sentence(head):
+        return False
+    # the sentence goes on: a lowercase word, or Chinese on both sides ("...应当" / "在三日内...")
+    return tail[0].islower() or head.endswith((",", "-", "–", "，", "、")) or (is_cjk(head[-1]) and is_cjk(tail[0]))
 
 
 def _path(section: list[tuple[int, str]]) -> tuple[str, ...]:

@@ -98,7 +98,7 @@ def _typical_width(widths: list[int]) -> int:
     return filled[int(0.9 * (len(filled) - 1))]
 
 
-def _ends_sentence(line: str) -> bool:
+def ends_sentence(line: str) -> bool:
     stripped = line.rstrip(_CLOSERS)
     return bool(stripped) and stripped[-1] in _SENTENCE_END
 
@@ -232,7 +232,7 @@ def segment_page(
         # A sentence end opens a heading's chance even on a full-width line ("... plan." /
         # "Evidence Of Medical Necessity" / body): a short unpunctuated title-cased line there
         # cannot be a wrapped line, and _heading still asks for body text after it.
-        may_open = after_break or not buffer or _ends_sentence(buffer[-1])
+        may_open = after_break or not buffer or ends_sentence(buffer[-1])
         is_heading, level = _heading(lookahead, i, typical, may_open, i in large)
         if is_heading:
             flush()
@@ -269,7 +269,7 @@ def segment_page(
         around = widths[max(i - 1, 0) : i] + widths[i + 1 : i + 3]
         reference = min(typical, max(around, default=typical))
         after_break = (width < SHORT_SHARE * reference) or (
-            _ends_sentence(line) and width < WRAPPED_SHARE * typical
+            ends_sentence(line) and width < WRAPPED_SHARE * typical
         )
     flush()
     return blocks

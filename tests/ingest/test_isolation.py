@@ -21,3 +21,15 @@ def test_paragraph_groups_survive_the_process_boundary(tmp_path: Path):
     groups = [b.group for b in parse_isolated(path, timeout_s=60).blocks]
     assert groups == [b.group for b in parse_file(path).blocks]
     assert any(g is not None for g in groups) and len(set(groups)) > 1
+
+
+def test_a_page_span_survives_the_process_boundary(tmp_path: Path):
+    from tests.ingest.parsers.test_pdf import make_pdf
+
+    path = make_pdf(tmp_path / "cut.pdf", [
+        ["Members who travel abroad keep their coverage for emergency care, and the plan pays the"],
+        ["same share of the allowed amount as it would at home for any hospital in the network."],
+    ])
+    isolated = parse_isolated(path, timeout_s=60)
+    assert isolated == parse_file(path)
+    assert [(b.page, b.page_end) for b in isolated.blocks] == [(1, 2)]

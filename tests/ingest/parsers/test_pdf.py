@@ -316,6 +316,41 @@ def test_numbered_documents_keep_unnumbered_headings_out_of_the_path(tmp_path: P
 # --- Chinese ------------------------------------------------------------------------------------
 
 
+def test_a_paragraph_cut_by_a_page_break_is_one_block_spanning_both_pages(tmp_path: Path) -> None:
+    page1 = [
+        "Members who travel abroad keep their coverage for emergency care, and the plan pays",
+        "the same share of the allowed amount as it would at home for any hospital that is in-",
+    ]
+    page2 = [
+        "network, as long as the member calls the service line within two days of the admission.",
+        "The plan also covers the cost of emergency transport home when a doctor finds it",
+    ]
+    page3 = ["Medically necessary, which the service line confirms in writing before the journey."]
+    page4 = ["members abroad for longer than ninety days tell the plan before they leave the country."]
+    result = parse(make_pdf(tmp_path / "abroad.pdf", [page1, page2, page3, page4]))
+    cut = next(b for b in result.blocks if b.text.startswith("Members who travel"))
+    assert (cut.page, cut.page_end) == (1, 2)
+    assert "hospital that is in-network, as long as the member calls" in cut.text  # hyphen kept, one sentence
+    # a capital overleaf is not taken for a continuation (it may be a heading or a new line) ...
+    opening = next(b for b in result.blocks if b.text.startswith("Medically necessary"))
+    assert (opening.page, opening.page_end) == (3, None)
+    assert not any("Medically" in b.text for b in result.blocks if b.page != 3)
+    # ... and a page that ends a sentence ends its paragraph
+    last = next(b for b in result.blocks if b.text.startswith("members abroad"))
+    assert (last.page, last.page_end) == (4, None)
+
+
+def test_a_chinese_sentence_cut_by_a_page_break_is_rejoined(tmp_path: Path) -> None:
+    page1 = ["第五条 员工因病不能上班的，应当在当日上班前向直属主管请假，并在返岗后三个工作日内提交医院出具的"]
+    page2 = ["病假证明；未按时提交的，按事假处理。", "第六条 本制度自发布之日起施行。"]
+    result = parse(make_pdf(tmp_path / "zh-cut.pdf", [page1, page2], font=CJK_FONT))
+    article5 = next(b for b in result.blocks if b.text.startswith("第五条"))
+    assert (article5.page, article5.page_end) == (1, 2)
+    assert "医院出具的病假证明；" in article5.text
+    article6 = next(b for b in result.blocks if b.text.startswith("第六条"))
+    assert (article6.page, article6.page_end) == (2, None)
+
+
 def test_cjk_lines_joined_without_spaces_and_articles_split(tmp_path: Path) -> None:
     page1 = [
         "第一章 总则",
