@@ -98,6 +98,24 @@ class AnswerEvent:
     answer: Answer | None = None
 
 
+# Where a sentence of the reply ended: end punctuation (markers may follow) before a space or the
+# end, a Chinese full stop anywhere, or a line break (list items).
+_SENTENCE_END = re.compile(r"(?:[.!?](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*(?=\s)|[。！？；](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*|\n)")
+_FINISHED = re.compile(r"[.!?。！？；;:：)）\"”'](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*\s*$")
+
+
+def drop_unfinished(raw: str) -> str:
+    """A reply cut off by the token limit, less its unfinished last sentence ("• Send the"):
+    6 of 100 English dev answers ended mid-sentence, and the fragment was shown and cited as a
+    claim. A reply that is one unfinished sentence is kept, with an ellipsis."""
+    text = raw.rstrip()
+    if not text or _FINISHED.search(text):
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    kept = text[: ends[-1]].rstrip() if ends else ""
+    return kept if kept.strip() else text + "…"
+
+
 def reply_claims(raw: str, shown: list[Passage]) -> str:
     """What the model wrote, less what is not a claim: an echoed case header, an opening
     "According to the passages," and echoed passage labels."""
@@ -221,6 +239,11 @@ class Answerer:
         tokens = TokenCounts(stats.prompt_tokens, stats.completion_tokens) if stats else TokenCounts(prompt.tokens, 0)
         if stats and stats.stopped_reason in ("timeout", "cancelled"):
             notes.append(f"generation stopped early ({stats.stopped_reason})")
+        if stats and stats.stopped_reason in ("timeout", "max_tokens"):
+            finished = drop_unfinished(raw)
+            if finished != raw:
+                notes.append("the answer reached its length limit; its unfinished last sentence is left out")
+                raw = finished
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
         claims = reply_claims(raw, shown)

@@ -2,8 +2,8 @@ import threading
 
 import pytest
 
-from rag.answer import MIN_PROMPT_PASSAGES, Answerer
-from rag.generation import clear_llm_cache
+from rag.answer import MIN_PROMPT_PASSAGES, Answerer, drop_unfinished
+from rag.generation import GenerationStats, clear_llm_cache
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +84,17 @@ class _FixedReplyModel:
     def prompt_tokens(self, messages):
         return self.real.prompt_tokens(messages)
 
+    stopped_reason = "eos"
+
     def stream(self, messages, **kwargs):
         gen = self.real.stream(messages, max_new_tokens=1)
-        gen._pieces = iter([self.reply])
+        reply, reason = self.reply, self.stopped_reason
+
+        def pieces():
+            yield reply
+            gen.stats = GenerationStats(self.prompt_tokens(messages), 200, 0.1, 1.0, reason)
+
+        gen._pieces = pieces()
         return gen
 
 
@@ -135,3 +143,29 @@ def test_passages_far_below_the_best_stay_out_of_the_prompt(rag_settings, gap):
         assert len(shown) < len(passages)
     else:  # everything the (ample) budget holds
         assert shown == passages
+
+
+@pytest.mark.parametrize("reply, kept", [
+    ("Employees receive 25 days of annual leave. Unused days carry over to the", "Employees receive 25 days of annual leave."),
+    ("Steps:\n1. Ask your manager.\n• Send the", "Steps:\n1. Ask your manager."),
+    ("年假为25天。未休完的年假可以", "年假为25天。"),
+    ("The rate is 3.5 per", "The rate is 3.5 per…"),  # nothing finished to fall back on
+    ("Employees receive 25 days.[1]", "Employees receive 25 days.[1]"),  # finished: unchanged
+])
+def test_an_unfinished_last_sentence_is_dropped(reply, kept):
+    assert drop_unfinished(reply) == kept
+
+
+@pytest.mark.parametrize("reason", ["max_tokens", "eos"])
+def test_a_reply_cut_by_the_token_limit_loses_its_fragment_with_a_note(rag_settings, reason):
+    answerer = Answerer(rag_settings)
+    fixed = _FixedReplyModel(answerer.llm(), "Employees receive 25 days of annual leave per year. Unused days carry over to the")
+    fixed.stopped_reason = reason
+    answerer._llm = fixed
+    answer = answerer.answer("How many days of annual leave do employees receive?")
+    cut = any("length limit" in n for n in answer.notes)
+    if reason == "max_tokens":
+        assert cut and "carry over" not in answer.text and "25 days" in answer.text
+        assert answer.citations and answer.citations[0].passage.doc_name == "leave.txt"
+    else:  # the model ended there itself: what it wrote stands
+        assert not cut and "carry over to the" in answer.text
