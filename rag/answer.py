@@ -101,6 +101,7 @@ class AnswerEvent:
 # Where a sentence of the reply ended: end punctuation (markers may follow) before a space or the
 # end, a Chinese full stop anywhere, or a line break (list items).
 _SENTENCE_END = re.compile(r"(?:[.!?](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*(?=\s)|[。！？；](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*|\n)")
+_LEAD_IN = re.compile(r"[:：]\W*$")
 _FINISHED = re.compile(r"[.!?。！？；;:：)）\"”'](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*\s*$")
 
 
@@ -113,6 +114,9 @@ def drop_unfinished(raw: str) -> str:
         return text
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     kept = text[: ends[-1]].rstrip() if ends else ""
+    # ...and a heading left without its items ("4. **Job prospects**:")
+    while kept and _LEAD_IN.search(kept.rsplit("\n", 1)[-1]) and "\n" in kept:
+        kept = kept.rsplit("\n", 1)[0].rstrip()
     return kept if kept.strip() else text + "…"
 
 

@@ -149,6 +149,7 @@ def test_passages_far_below_the_best_stay_out_of_the_prompt(rag_settings, gap):
     ("Employees receive 25 days of annual leave. Unused days carry over to the", "Employees receive 25 days of annual leave."),
     ("Steps:\n1. Ask your manager.\n• Send the", "Steps:\n1. Ask your manager."),
     ("年假为25天。未休完的年假可以", "年假为25天。"),
+    ("1. **年假**：25天。\n2. **病假**：\n- 病", "1. **年假**：25天。"),  # no heading left without its items
     ("The rate is 3.5 per", "The rate is 3.5 per…"),  # nothing finished to fall back on
     ("Employees receive 25 days.[1]", "Employees receive 25 days.[1]"),  # finished: unchanged
 ])
