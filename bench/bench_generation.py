@@ -211,6 +211,10 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         "first_token_s": statistics.median(r.first_token_s or 0.0 for r in runs),
         "decode_tok_s": statistics.median(r.decode_tokens_per_s or 0.0 for r in runs),
         "total_s": statistics.median(r.total_s for r in runs),
+        # every run, so the first one after loading (oneDNN builds its kernels for the long
+        # prompt's shapes then) is visible next to the median
+        "runs_first_token_s": [round(r.first_token_s or 0.0, 2) for r in runs],
+        "runs_decode_tok_s": [round(r.decode_tokens_per_s or 0.0, 2) for r in runs],
         "rss_after_load_mb": rss_loaded,
         "peak_rss_mb": peak_rss_mb(),
         "answer": answer,
@@ -279,6 +283,9 @@ def report(results: list[dict[str, Any]]) -> None:
                  f" / x{r['peak_rss_mb'] / base['peak_rss_mb']:.2f}") if base["first_token_s"] and base["decode_tok_s"] else "-"
         print(f"{r['variant']:<12} {r['load_s']:>7.1f} {r['first_token_s']:>11.2f} {r['decode_tok_s']:>12.2f} "
               f"{r['total_s']:>9.2f} {r['peak_rss_mb']:>11.0f}  {ratio}  tokens={r['completion_tokens']}")
+    for r in results:
+        if r.get("runs_first_token_s"):
+            print(f"  {r['variant']}: per run, first token s {r['runs_first_token_s']}, decode tok/s {r['runs_decode_tok_s']}")
 
 
 def compare_decoding(args: argparse.Namespace) -> None:

@@ -102,6 +102,7 @@ class AnswerEvent:
 # end, a Chinese full stop anywhere, or a line break (list items).
 _SENTENCE_END = re.compile(r"(?:[.!?](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*(?=\s)|[。！？；](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*|\n)")
 _LEAD_IN = re.compile(r"[:：]\W*$")
+_BARE_ITEM = re.compile(r"\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9]\))\s*$")
 _FINISHED = re.compile(r"[.!?。！？；;:：)）\"”'](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*\s*$")
 
 
@@ -114,8 +115,8 @@ def drop_unfinished(raw: str) -> str:
         return text
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     kept = text[: ends[-1]].rstrip() if ends else ""
-    # ...and a heading left without its items ("4. **Job prospects**:")
-    while kept and _LEAD_IN.search(kept.rsplit("\n", 1)[-1]) and "\n" in kept:
+    # ...and a heading left without its items ("4. **Job prospects**:"), or a bare item number
+    while "\n" in kept and (_LEAD_IN.search(kept.rsplit("\n", 1)[-1]) or _BARE_ITEM.match(kept.rsplit("\n", 1)[-1])):
         kept = kept.rsplit("\n", 1)[0].rstrip()
     return kept if kept.strip() else text + "…"
 

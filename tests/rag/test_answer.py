@@ -150,6 +150,7 @@ def test_passages_far_below_the_best_stay_out_of_the_prompt(rag_settings, gap):
     ("Steps:\n1. Ask your manager.\n• Send the", "Steps:\n1. Ask your manager."),
     ("年假为25天。未休完的年假可以", "年假为25天。"),
     ("1. **年假**：25天。\n2. **病假**：\n- 病", "1. **年假**：25天。"),  # no heading left without its items
+    ("1. Ask your manager.\n2. Fill in the form.\n3. **Send", "1. Ask your manager.\n2. Fill in the form."),  # nor a bare number
     ("The rate is 3.5 per", "The rate is 3.5 per…"),  # nothing finished to fall back on
     ("Employees receive 25 days.[1]", "Employees receive 25 days.[1]"),  # finished: unchanged
 ])
