@@ -244,14 +244,15 @@ class Answerer:
         tokens = TokenCounts(stats.prompt_tokens, stats.completion_tokens) if stats else TokenCounts(prompt.tokens, 0)
         if stats and stats.stopped_reason in ("timeout", "cancelled"):
             notes.append(f"generation stopped early ({stats.stopped_reason})")
+        reply = raw  # what is cited and shown; ``raw`` stays what the model wrote
         if stats and stats.stopped_reason in ("timeout", "max_tokens"):
-            finished = drop_unfinished(raw)
-            if finished != raw:
-                notes.append("the answer reached its length limit; its unfinished last sentence is left out")
-                raw = finished
+            reply = drop_unfinished(raw)
+            if reply != raw:
+                limit = "length" if stats.stopped_reason == "max_tokens" else "time"
+                notes.append(f"the answer reached its {limit} limit; its unfinished last sentence is left out")
         shown = [pp.passage for pp in prompt.passages]
-        refused_by_model = bool(_MODEL_REFUSAL.search(raw)) and len(raw) < 120
-        claims = reply_claims(raw, shown)
+        refused_by_model = bool(_MODEL_REFUSAL.search(reply)) and len(reply) < 120
+        claims = reply_claims(reply, shown)
         cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
         if cited is not None and cited.text.strip() or cancelled:

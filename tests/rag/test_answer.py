@@ -166,6 +166,7 @@ def test_a_reply_cut_by_the_token_limit_loses_its_fragment_with_a_note(rag_setti
     answerer._llm = fixed
     answer = answerer.answer("How many days of annual leave do employees receive?")
     cut = any("length limit" in n for n in answer.notes)
+    assert answer.raw == fixed.reply  # the record keeps what the model wrote
     if reason == "max_tokens":
         assert cut and "carry over" not in answer.text and "25 days" in answer.text
         assert answer.citations and answer.citations[0].passage.doc_name == "leave.txt"
