@@ -166,7 +166,7 @@ def _join_across_pages(blocks: list[Block], hyphens: LineHyphens) -> list[Block]
     for block in blocks:
         prev = out[-1] if out else None
         if prev is not None and _runs_on(prev, block):
-            out[-1] = replace(prev, text=hyphens.rejoin(join_lines([prev.text, block.text], hyphens)),
+            out[-1] = replace(prev, text=join_lines([prev.text, block.text], hyphens),
                               page_end=block.page_end or block.page)
         else:
             out.append(block)

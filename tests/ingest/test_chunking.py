@@ -15,12 +15,12 @@ def test_chunks_never_cross_pages_and_carry_page_numbers():
     assert not chunks[0].body.startswith("Handbook")  # body is the document's own words
 
 
-
 def test_a_paragraph_running_over_a_page_break_gives_its_chunk_both_pages():
     blocks = [Block("Sentence one on page one. The rule goes on over the page break and ends here.", page=1, page_end=2)]
     blocks += [Block(f"Sentence {i} on page two is here.", page=2) for i in range(3)]
     chunks = chunk_document(_doc(blocks), "k")
     assert [(c.page_start, c.page_end) for c in chunks] == [(1, 2), (2, 2)]
+
 
 def test_token_bound_sentence_packing_with_overlap():
     sentences = [f"This is sentence number {i} of the policy." for i in range(40)]
