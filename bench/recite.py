@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ingest.settings import Settings
 from rag import citations
-from rag.answer import Answerer, drop_unfinished, reply_claims
+from rag.answer import UNFINISHED_LEFT_OUT, Answerer, drop_unfinished, reply_claims
 from rag.eval.metrics import load_questions
 from rag.eval.retrieval import citation_correct
 from rag.eval.runner import default_eval_index, to_item
@@ -86,7 +86,7 @@ def main() -> None:
                 continue
             passages, texts = shown[qid]
             raw = r["raw"]
-            if any("unfinished last sentence" in note for note in r.get("notes") or []):
+            if any(UNFINISHED_LEFT_OUT in note for note in r.get("notes") or []):
                 raw = drop_unfinished(raw)  # as `docqa ask` did for a reply cut by its limit
             claims = reply_claims(raw, passages)
             cited = citations.cite(claims, passages, texts).citations

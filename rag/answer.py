@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ingest.settings import Settings
 from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
-from rag.citations import Citation, cite, strip_echoed_labels
+from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_labels, strip_markers
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage, close_to_best
@@ -100,25 +100,29 @@ class AnswerEvent:
 
 # Where a sentence of the reply ended: end punctuation (markers may follow) before a space or the
 # end, a Chinese full stop anywhere, or a line break (list items).
-_SENTENCE_END = re.compile(r"(?:[.!?](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*(?=\s)|[。！？；](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*|\n)")
-_LEAD_IN = re.compile(r"[:：]\W*$")
-_BARE_ITEM = re.compile(r"\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9]\))\s*$")
-_FINISHED = re.compile(r"[.!?。！？；;:：)）\"”'](?:\s*[\[【]\s*\d{1,2}\s*[\]】])*\s*$")
+_SENTENCE_END = re.compile(rf"(?:[.!?]{MARKER_RUN}(?=\s)|[。！？；]{MARKER_RUN}|\n)")
+_FINISHED = re.compile(r"[.!?。！？；;:：)）\"”']\s*$")
+# A last line that opens what the cut-off reply never wrote: a heading without its items
+# ("4. **Job prospects**:") or a bare item number ("3.").
+_DANGLING = re.compile(r"[:：]\W*$|^\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9]\))\s*$")
+UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"  # the note's words (bench/recite.py reads them)
 
 
 def drop_unfinished(raw: str) -> str:
-    """A reply cut off by the token limit, less its unfinished last sentence ("• Send the"):
-    6 of 100 English dev answers ended mid-sentence, and the fragment was shown and cited as a
-    claim. A reply that is one unfinished sentence is kept, with an ellipsis."""
+    """A reply cut off by the token limit, less its unfinished last sentence ("• Send the") and
+    any line left dangling after it: 6 of 100 English dev answers ended mid-sentence, and the
+    fragment was shown and cited as a claim. A reply that is one unfinished sentence is kept,
+    with an ellipsis."""
     text = raw.rstrip()
-    if not text or _FINISHED.search(text):
-        return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    kept = text[: ends[-1]].rstrip() if ends else ""
-    # ...and a heading left without its items ("4. **Job prospects**:"), or a bare item number
-    while "\n" in kept and (_LEAD_IN.search(kept.rsplit("\n", 1)[-1]) or _BARE_ITEM.match(kept.rsplit("\n", 1)[-1])):
-        kept = kept.rsplit("\n", 1)[0].rstrip()
-    return kept if kept.strip() else text + "…"
+    if text and not _FINISHED.search(strip_markers(text)):
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        kept = text[: ends[-1]].rstrip() if ends else ""
+        if not kept.strip():
+            return text + "…"
+        text = kept
+    while "\n" in text and _DANGLING.search(text.rsplit("\n", 1)[1]):
+        text = text.rsplit("\n", 1)[0].rstrip()
+    return text
 
 
 def reply_claims(raw: str, shown: list[Passage]) -> str:
@@ -249,7 +253,7 @@ class Answerer:
             reply = drop_unfinished(raw)
             if reply != raw:
                 limit = "length" if stats.stopped_reason == "max_tokens" else "time"
-                notes.append(f"the answer reached its {limit} limit; its unfinished last sentence is left out")
+                notes.append(f"the answer reached its {limit} limit; {UNFINISHED_LEFT_OUT}")
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(reply)) and len(reply) < 120
         claims = reply_claims(reply, shown)

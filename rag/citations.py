@@ -14,6 +14,7 @@ from rag.passages import Passage
 
 # [1] [1, 2] [1][2] 【1】 [1-2] ［１］ — what small models actually emit
 _MARKER = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*(?:[,，、;；]|-|–)\s*\d{1,2})*)\s*[\]】］]")
+MARKER_RUN = r"(?:\s*" + _MARKER.pattern + r")*"  # any run of markers, as after a sentence ("...days.[1][2]")
 ATTRIBUTE_MIN_OVERLAP = 0.5  # share of a sentence's units found in the passage to attribute it
 ATTRIBUTE_TIE = 0.0  # unmarked sentences: passages within this much of the best support are cited too
 ATTRIBUTE_MAX_PASSAGES = 2

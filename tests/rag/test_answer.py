@@ -151,6 +151,7 @@ def test_passages_far_below_the_best_stay_out_of_the_prompt(rag_settings, gap):
     ("年假为25天。未休完的年假可以", "年假为25天。"),
     ("1. **年假**：25天。\n2. **病假**：\n- 病", "1. **年假**：25天。"),  # no heading left without its items
     ("1. Ask your manager.\n2. Fill in the form.\n3. **Send", "1. Ask your manager.\n2. Fill in the form."),  # nor a bare number
+    ("1. Ask your manager.\n\n2.", "1. Ask your manager."),  # ...also when the cut fell right after it
     ("The rate is 3.5 per", "The rate is 3.5 per…"),  # nothing finished to fall back on
     ("Employees receive 25 days.[1]", "Employees receive 25 days.[1]"),  # finished: unchanged
 ])
