@@ -1,5 +1,6 @@
 """Blocks -> chunks: token-bounded, sentence-packed, never crossing a page, sheet or section
-(a paragraph that a page break cut mid-sentence is one block with both pages, see pdf.py).
+(a paragraph that a page break cut mid-sentence is one block with both pages, see pdf.py; a
+lead-in at the foot of a page goes with what it introduces overleaf, see segments.py).
 
 Why by hand: LangChain/LlamaIndex splitters count characters or English tokens and know
 nothing of our provenance (a chunk must keep one page span / section path / row span), so
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ingest.blocks import Block, BlockKind, ParseResult
-from ingest.textutil import is_cjk, repeats_heading, split_sentences
+from ingest.segments import segments_of
+from ingest.textutil import is_cjk, split_sentences
 
 TokenCounter = Callable[[str], int]
 SECTION_SEP = " > "
@@ -25,8 +27,11 @@ SECTION_SEP = " > "
 # kept with the list items after it. 5: headings with no body of their own join the next
 # segment instead of making a chunk of a heading alone. 6: of those, a heading that the next
 # heading repeats is dropped. 7: "repeats" also covers a heading the next one opens with as
-# whole words (textutil.repeats_heading, shared with the PDF section path).
-CHUNKER_VERSION = 7
+# whole words (textutil.repeats_heading, shared with the PDF section path). 8: a lead-in ending
+# in a colon never ends a chunk: it is carried into the chunk that holds what it introduces, on
+# the same page or (with the headings above it) over a page break; the few last lines of a
+# section that spill onto the next page join the page before them.
+CHUNKER_VERSION = 8
 _Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
 
@@ -67,12 +72,6 @@ def estimate_tokens(text: str) -> int:
     return cjk + int(words * 1.3) + max(0, other) // 2 + 1
 
 
-def _segment_key(block: Block) -> tuple:
-    # Chunks never cross these boundaries, so every chunk has one page / section / sheet (a
-    # block's page_end, a paragraph running on overleaf, widens its chunk's span by one page).
-    return (block.page, block.section_path, block.sheet)
-
-
 def context_title(title: str, file_name: str | None) -> str:
     """The document's name as the chunk prefix shows it: its title, and its file name when
     that says something the title does not.
@@ -106,56 +105,9 @@ def chunk_document(
 ) -> list[Chunk]:
     """Pack a document's blocks into chunks; ``doc_key`` (path + content hash) seeds ids."""
     builder = _Builder(context_title(parsed.title, file_name), doc_key, count_tokens, config)
-    for segment in _join_bare_headings(_segments(parsed.blocks)):
+    for segment in segments_of(parsed.blocks, count_tokens):
         builder.add_segment(segment)
     return builder.chunks
-
-
-def _segments(blocks: Iterable[Block]) -> list[list[Block]]:
-    """Runs of consecutive non-empty blocks with one page / section / sheet."""
-    segments: list[list[Block]] = []
-    for block in blocks:
-        if not block.text.strip():
-            continue
-        if segments and _segment_key(block) == _segment_key(segments[-1][0]):
-            segments[-1].append(block)
-        else:
-            segments.append([block])
-    return segments
-
-
-def _join_bare_headings(segments: list[list[Block]]) -> list[list[Block]]:
-    """A segment of headings only ("Chapter 2" right above "2.1 Scope", "Ambulance" above
-    "COVERED SERVICES: Ambulance") is a chunk nobody wants as a search hit: its headings
-    move into the next segment, which takes them under its own page and section (unless
-    that segment opens with table rows)."""
-    joined: list[list[Block]] = []
-    waiting: list[Block] = []
-    for segment in segments:
-        if all(b.kind is BlockKind.HEADING for b in segment) and segment is not segments[-1]:
-            waiting.extend(segment)
-            continue
-        first = segment[0]
-        if waiting and first.kind in (BlockKind.ROW, BlockKind.TABLE):
-            # rows are packed apart from prose, so the headings would stand alone anyway
-            joined.append(waiting)
-        elif waiting:
-            kept = _without_repeated_headings(waiting + [first])[:-1]
-            segment = [replace(b, page=first.page, section_path=first.section_path, sheet=first.sheet) for b in kept] + segment
-        joined.append(segment)
-        waiting = []
-    return joined
-
-
-def _without_repeated_headings(blocks: list[Block]) -> list[Block]:
-    """Drop a heading that the next heading repeats (textutil.repeats_heading: "Ambulance" over
-    "COVERED SERVICES: Ambulance"; "SUMMARY OF YOUR COSTS" twice): 151 of 824 contoso chunks
-    opened with such a pair, which the context prefix and the prompt's label repeat a third
-    time. A parent over a child ("Leave" over "Annual Leave") stays."""
-    def repeats(b: Block, nxt: Block | None) -> bool:
-        return nxt is not None and b.kind is nxt.kind is BlockKind.HEADING and repeats_heading(b.text, nxt.text)
-
-    return [b for b, nxt in zip(blocks, blocks[1:] + [None]) if not repeats(b, nxt)]
 
 
 class _Builder:
@@ -292,9 +244,10 @@ class _Builder:
         return out
 
     def _flush(self, current: list[_Unit], prefix: str, *, keep_overlap: bool, room: int = 0) -> list[_Unit]:
-        """Emit ``current`` and return what the next chunk starts with: trailing headings
-        (they belong to what follows), else, mid-paragraph, the overlap sentences."""
-        carried = self._trailing_headings(current)
+        """Emit ``current`` and return what the next chunk starts with: trailing headings and
+        a trailing lead-in (they belong to what follows), else, mid-paragraph, the overlap
+        sentences."""
+        carried = self._carried_tail(current)
         body = current[: len(current) - len(carried)]
         if not body:
             self._emit_prose(current, prefix)  # only headings: nothing better to do
@@ -305,10 +258,13 @@ class _Builder:
         return self._overlap(body, room) if keep_overlap else []
 
     @staticmethod
-    def _trailing_headings(units: list[_Unit]) -> list[_Unit]:
+    def _carried_tail(units: list[_Unit]) -> list[_Unit]:
+        """The headings that end ``units``, and a lead-in sentence ("Out-of-Network Copays:")
+        with the headings above it."""
         tail: list[_Unit] = []
-        for unit in reversed(units):
-            if unit[1].kind != BlockKind.HEADING:
+        for i, unit in enumerate(reversed(units)):
+            lead_in = i == 0 and unit[1].kind is not BlockKind.HEADING and unit[0].rstrip().endswith((":", "："))
+            if unit[1].kind != BlockKind.HEADING and not lead_in:
                 break
             tail.insert(0, unit)
         return tail

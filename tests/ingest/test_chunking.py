@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from ingest.blocks import Block, BlockKind, ParseResult
 from ingest.chunking import ChunkerConfig, chunk_document, estimate_tokens
 
@@ -8,7 +10,7 @@ def _doc(blocks, title="Handbook"):
 
 def test_chunks_never_cross_pages_and_carry_page_numbers():
     blocks = [Block(f"Sentence {i} on page one is here.", page=1) for i in range(5)]
-    blocks += [Block(f"Sentence {i} on page two is here.", page=2) for i in range(5)]
+    blocks += [Block(f"Sentence {i} on page two is here.", page=2) for i in range(10)]
     chunks = chunk_document(_doc(blocks), "k", config=ChunkerConfig(max_tokens=400))
     assert [(c.page_start, c.page_end) for c in chunks] == [(1, 1), (2, 2)]
     assert chunks[0].text.startswith("Handbook\n")  # context prefix
@@ -167,3 +169,34 @@ def test_a_heading_the_next_heading_repeats_is_not_kept_twice():
     assert bodies[0] == "COVERED SERVICES: Ambulance\nGround ambulance transport is covered when it is medically necessary."
     # a parent over its child is not a repeat
     assert bodies[1] == "Leave\nAnnual Leave\nAnnual leave is booked in the staff portal."
+
+
+def test_a_lead_in_at_the_foot_of_a_page_goes_with_the_list_overleaf():
+    section = ("Care", "Tips")
+    blocks = [
+        Block("Care plans are agreed with your doctor before treatment starts.", page=56, section_path=section),
+        Block("Tips", BlockKind.HEADING, page=56, section_path=section),
+        Block("To manage the symptoms, the plan recommends the following tips:", page=56, section_path=section),
+        Block("• Keep a good posture when sitting.", BlockKind.LIST, page=57, section_path=section),
+        Block("• Avoid chewing gum.", BlockKind.LIST, page=57, section_path=section),
+    ]
+    chunks = chunk_document(_doc(blocks), "k")
+    assert [(c.page_start, c.page_end) for c in chunks] == [(56, 56), (56, 57)]
+    assert chunks[0].body == "Care plans are agreed with your doctor before treatment starts."
+    assert chunks[1].body.startswith("Tips\nTo manage the symptoms") and chunks[1].body.endswith("Avoid chewing gum.")
+    # not over a page break into another section, nor onto a heading: each stays where it is
+    other = [replace(b, section_path=("Care", "Costs")) if b.page == 57 else b for b in blocks]
+    assert chunk_document(_doc(other), "k")[0].body.endswith("the following tips:")
+    headed = blocks[:3] + [Block("Costs", BlockKind.HEADING, page=57, section_path=section)] + blocks[3:]
+    assert chunk_document(_doc(headed), "k")[0].body.endswith("the following tips:")
+
+
+def test_a_chunk_full_before_a_list_does_not_end_on_its_lead_in():
+    filler = Block(" ".join(f"Claims are paid within {i} days of approval." for i in range(10, 16)), page=3)
+    lead_in = Block("Out-of-network copays:", page=3)
+    rest = Block(" ".join(f"Visit type {i} costs more out of network than in network." for i in range(8)), page=3)
+    budget = estimate_tokens(filler.text) + estimate_tokens(lead_in.text) + 4  # filler and lead-in fit, no more
+    chunks = chunk_document(_doc([filler, lead_in, rest], ""), "k", config=ChunkerConfig(budget, 10))
+    assert not any(c.body.rstrip().endswith(":") for c in chunks)
+    assert sum(c.body.count("Out-of-network copays:") for c in chunks) == 1
+    assert any(c.body.startswith("Out-of-network copays:\nVisit type 0") for c in chunks)
