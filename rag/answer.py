@@ -105,7 +105,8 @@ _FINISHED = re.compile(r"[.!?。！？；;:：)）\"”']\s*$")
 # A last line that opens what the cut-off reply never wrote: a heading without its items
 # ("4. **Job prospects**:") or a bare item number ("3.").
 _DANGLING = re.compile(r"[:：]\W*$|^\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9]\))\s*$")
-UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"  # the note's words (bench/recite.py reads them)
+UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
+UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"  # the note's words (bench/recite.py reads them)
 
 
 def drop_unfinished(raw: str) -> str:
@@ -259,7 +260,10 @@ class Answerer:
         claims = reply_claims(reply, shown)
         cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
-        if cited is not None and cited.text.strip() or cancelled:
+        # A reply no passage supports in any sentence (an echo of the question, "24" for a count
+        # the passages give as 14) is not shown as the answer: nothing in it could be cited.
+        unsupported = cited is not None and bool(cited.text.strip()) and not cited.citations
+        if cited is not None and cited.text.strip() and not unsupported or cancelled:
             # (stopped by the user: what was written so far, never a substitute)
             yield finish(cited.text if cited else "", False, "llm", cited.citations if cited else [],
                          first_token_s, tokens, llm.name, raw)
@@ -271,7 +275,8 @@ class Answerer:
         if self.settings.on_model_refusal != "refuse":
             extracted = cite(extract(question, shown), shown)
             if extracted.citations:
-                notes.append("the model found no answer in the passages; showing the closest sentences instead")
+                notes.append(UNSUPPORTED_REPLY if unsupported else
+                             "the model found no answer in the passages; showing the closest sentences instead")
                 yield finish(extracted.text, False, "extractive", extracted.citations, first_token_s, tokens,
                              llm.name, raw)
                 return

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from rag.answer import MIN_PROMPT_PASSAGES, Answerer, drop_unfinished
+from rag.answer import MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished
 from rag.generation import GenerationStats, clear_llm_cache
 
 
@@ -173,3 +173,17 @@ def test_a_reply_cut_by_the_token_limit_loses_its_fragment_with_a_note(rag_setti
         assert answer.citations and answer.citations[0].passage.doc_name == "leave.txt"
     else:  # the model ended there itself: what it wrote stands
         assert not cut and "carry over to the" in answer.text
+
+
+@pytest.mark.parametrize("policy, mode", [("extract", "extractive"), ("refuse", "refusal")])
+def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, policy, mode):
+    answerer = Answerer(rag_settings.replace(on_model_refusal=policy))
+    answerer._llm = _FixedReplyModel(answerer.llm(), "Quarterly bonuses reward punctual invoicing.")
+    answer = answerer.answer("How many days of annual leave do employees receive?")
+    assert answer.mode == mode and answer.raw == "Quarterly bonuses reward punctual invoicing."
+    assert "bonuses" not in answer.text
+    if policy == "extract":
+        assert "25 days" in answer.text and answer.citations
+        assert UNSUPPORTED_REPLY in answer.notes
+    else:
+        assert answer.refused and answer.citations == []
