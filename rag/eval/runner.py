@@ -101,7 +101,7 @@ def run_eval(
 def _brief(item: RetrievedItem) -> dict:
     """Where a retrieved or cited chunk came from (for error analysis in --out files)."""
     out = {"doc": item.doc, "page": [item.page_start, item.page_end], "section": item.section, "sheet": item.sheet,
-           "also_in": [c.doc for c in item.copies]}
+           "rows": [item.row_start, item.row_end], "also_in": [c.doc for c in item.copies]}
     return {k: v for k, v in out.items() if v not in (None, [None, None], [])} | {"text": item.text[:200]}
 
 

@@ -53,6 +53,9 @@ def test_retrieval_only_on_an_unseen_mixed_format_set(eval_set, capsys, tmp_path
     ranks = {qid: r["retrieval"]["loc_rank"] for qid, r in records.items() if r["retrieval"]}
     # Each kind of gold location is matched: a Word section, a sheet row, a Markdown section, a file.
     assert ranks["sec-1"] == 1 and ranks["row-1"] == 1 and ranks["zh-1"] == 1 and ranks["doc-1"] == 1
+    # the --out record says where each retrieved chunk is, rows included, for error analysis
+    top_row = records["row-1"]["retrieved"][0]
+    assert top_row["sheet"] == "Mileage" and top_row["rows"][0] <= 2 <= top_row["rows"][1]
     overall = report["summary"]["overall"]["retrieval"]
     assert overall["n"] == 4 and overall["location"]["hit@1"] == 1.0
     assert set(report["summary"]["by_lang"]) == {"en", "zh"}
