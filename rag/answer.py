@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ingest.settings import Settings
 from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
-from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_labels, strip_markers
+from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_headings, strip_echoed_labels, strip_markers
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage, close_to_best
@@ -128,8 +128,8 @@ def drop_unfinished(raw: str) -> str:
 
 def reply_claims(raw: str, shown: list[Passage]) -> str:
     """What the model wrote, less what is not a claim: an echoed case header, an opening
-    "According to the passages," and echoed passage labels."""
-    return strip_echoed_labels(strip_preamble(strip_case_header(raw)), shown)
+    "According to the passages," and echoed passage labels and headings."""
+    return strip_echoed_headings(strip_echoed_labels(strip_preamble(strip_case_header(raw)), shown), shown)
 
 
 class Answerer:

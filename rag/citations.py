@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.textutil import is_cjk, overlap_units, split_sentences
+from ingest.chunking import SECTION_SEP
+from ingest.textutil import heading_words, is_cjk, overlap_units, split_sentences
 from rag.passages import Passage
 
 # [1] [1, 2] [1][2] 【1】 [1-2] ［１］ — what small models actually emit
@@ -83,6 +84,22 @@ def strip_echoed_labels(answer: str, passages: list[Passage]) -> str:
         answer = re.sub(r"(?m)^((?:[ \t]*" + _MARKER.pattern + r")*)[ \t]*" + label + r"(?:[ \t]*[:：])?(?=\s|$)",
                         r"\1", answer)
     return answer.strip()
+
+
+def _heading_key(line: str) -> str:
+    return heading_words(strip_markers(line).strip(" \t*#•-–:：.。"))
+
+
+def strip_echoed_headings(answer: str, passages: list[Passage]) -> str:
+    """Remove answer lines that are only a heading of a shown passage ("Tips for Employees",
+    "COVERED SERVICES: Allergy Testing and Treatment"): the model copies a passage from its
+    heading down, and the heading, cited as a claim, names a place rather than saying anything.
+    Whole lines only, and never every line."""
+    headings = {_heading_key(h) for p in passages if p.section for h in (p.section, *p.section.split(SECTION_SEP))}
+    headings.discard("")
+    lines = answer.split("\n")
+    kept = [line for line in lines if _heading_key(line) not in headings]
+    return "\n".join(kept) if any(strip_markers(line).strip() for line in kept) else answer
 
 
 _MARKER_AS_NOUN = re.compile(r"[ \t]+(?:in|from|of|by|see|to)[ \t]+(?=(?:" + _MARKER.pattern + r")+[ \t]*[,;:.](?:\s|$))", re.I)

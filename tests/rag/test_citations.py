@@ -1,4 +1,6 @@
-from rag.citations import best_quote, cite, strip_echoed_labels, strip_markers
+from dataclasses import replace
+
+from rag.citations import best_quote, cite, strip_echoed_headings, strip_echoed_labels, strip_markers
 from rag.passages import Passage
 
 
@@ -99,3 +101,14 @@ def test_labels_copied_from_the_prompt_are_not_claims():
     # a label the model copied with another page is still a label
     assert strip_echoed_labels("Follow the steps in [3] (f3.pdf · p. 4 · Appeals > Steps). Then wait.", PASSAGES) == \
         "Follow the steps in [3]. Then wait."
+
+
+def test_a_heading_copied_from_a_passage_is_not_a_claim():
+    headed = [replace(PASSAGES[0], section="EXPENSES > Tips for Claims"), replace(PASSAGES[1], section="TRAVEL: Mileage")]
+    reply = "Tips for Claims[1]\nEmployees may claim travel expenses within 30 days.[1]\n**TRAVEL: Mileage**:\nThe mileage rate is USD 0.62 per mile."
+    assert strip_echoed_headings(reply, headed) == \
+        "Employees may claim travel expenses within 30 days.[1]\nThe mileage rate is USD 0.62 per mile."
+    # a heading inside a sentence stays, and an answer that is only a heading is left as it is
+    assert strip_echoed_headings("See Tips for Claims before you travel.", headed) == "See Tips for Claims before you travel."
+    assert strip_echoed_headings("Tips for Claims", headed) == "Tips for Claims"
+    assert strip_echoed_headings("Tips for Claims", PASSAGES) == "Tips for Claims"  # no sections, nothing to match
