@@ -47,6 +47,7 @@ def main() -> None:
     ap.add_argument("--setting", action="append", default=[], help="knob=value,... (knobs: %s)" % ", ".join(KNOBS))
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--index", type=Path, help="the index the records were made on (as `docqa eval --index`)")
+    ap.add_argument("--flips", action="store_true", help="also list the questions whose verdict a setting changes")
     args = ap.parse_args()
 
     base = Settings.load()
@@ -75,6 +76,7 @@ def main() -> None:
         for name, value in {**defaults, **changes}.items():
             setattr(citations, name, value)
         ok = n = per_answer = 0
+        flips: list[str] = []
         for r in records:
             qid = r["question"]["id"]
             if r.get("citation_ok") is None:
@@ -91,10 +93,13 @@ def main() -> None:
             claims = reply_claims(raw, passages)
             cited = citations.cite(claims, passages, texts).citations
             items = [to_item(c.passage, args.docs) for c in cited]
-            ok += bool(citation_correct(items, questions[qid]))
+            verdict = bool(citation_correct(items, questions[qid]))
+            ok += verdict
             per_answer += len(items)
+            if args.flips and verdict != bool(r["citation_ok"]):
+                flips.append(f"{qid} {'+' if verdict else '-'}")
         print(f"{label:30s} citation correct {ok / max(n, 1):.3f} ({ok}/{n}), passages cited per answer "
-              f"{per_answer / max(n, 1):.2f}")
+              f"{per_answer / max(n, 1):.2f}" + (f"; changed: {', '.join(flips) or 'none'}" if args.flips else ""))
 
 
 if __name__ == "__main__":

@@ -115,24 +115,45 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
     # A marker group followed by a space ends a sentence ("…providers.[1] That…"), which the
     # plain sentence splitter cannot see because "]" follows the period.
     # The answer's own line breaks (lists) are kept: sentences are handled line by line.
-    lines = [
-        split_sentences(re.sub(r"((?:" + _MARKER.pattern + r")+)[ \t]+", lambda m: m.group(1) + "\n", line))
-        for line in answer.split("\n")
-    ]
+    lines = []
+    for line in answer.split("\n"):
+        leading, line = _leading_markers(line)
+        sentences = split_sentences(re.sub(r"((?:" + _MARKER.pattern + r")+)[ \t]+", lambda m: m.group(1) + "\n", line))
+        lines.append((leading, sentences))
     order: list[int] = []  # prompt numbers in order of first citation
     rendered_lines: list[list[str]] = []
     cited_by: dict[int, list[str]] = {}
     unsupported: list[str] = []
-    for line_sentences in lines:
+    for leading, line_sentences in lines:
         rendered = []
         rendered_lines.append(rendered)
         for sentence in line_sentences:
+            # An unmarked sentence of a line that opens with markers takes that line's markers.
+            if leading and not _MARKER.search(sentence):
+                sentence += leading
             _cite_sentence(sentence, passages, texts, order, rendered, cited_by, unsupported)
     citations = [
         Citation(i + 1, passages[n - 1], best_quote(" ".join(cited_by[n]), texts[n - 1])) for i, n in enumerate(order)
     ]
     text = "\n".join(_join(r) for r in rendered_lines if r)
     return CitedAnswer(text, citations, unsupported)
+
+
+# A list item's bullet or number may come before them ("- [2] The rate is ...").
+_LEADING_MARKERS = re.compile(r"^([ \t]*(?:(?:[-*•]|\d{1,2}[.)])[ \t]+)?)((?:" + _MARKER.pattern + r"[ \t]*)+)(?=\S)")
+
+
+def _leading_markers(line: str) -> tuple[str, str]:
+    """Markers opening a line of text ("[1] Employees are responsible ...", "[1] 2017年") and the
+    line without them. The model writes this when it answers from, or copies, one passage; a
+    marker there has no sentence before it to belong to, and splitting at it used to drop it and
+    leave the line to be attributed by overlap alone (14 of 100 English and 28 of 55 Chinese
+    recorded replies on the dev sets open a line so)."""
+    m = _LEADING_MARKERS.match(line)
+    if not m:
+        return "", line
+    markers = "".join(f"[{g.strip()}]" for g in _MARKER.findall(m.group(2)))
+    return markers, m.group(1) + line[m.end():]
 
 
 def _cite_sentence(

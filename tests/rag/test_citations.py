@@ -112,3 +112,24 @@ def test_a_heading_copied_from_a_passage_is_not_a_claim():
     assert strip_echoed_headings("See Tips for Claims before you travel.", headed) == "See Tips for Claims before you travel."
     assert strip_echoed_headings("Tips for Claims", headed) == "Tips for Claims"
     assert strip_echoed_headings("Tips for Claims", PASSAGES) == "Tips for Claims"  # no sections, nothing to match
+
+
+def test_markers_opening_a_line_belong_to_its_sentences():
+    # Nothing in the sentence overlaps the passage enough to attribute it by itself; the
+    # model's leading marker is what says where it came from.
+    assert cite("Claims are due in a month.", PASSAGES).citations == []
+    out = cite("[1] Claims are due in a month.", PASSAGES)
+    assert out.text == "Claims are due in a month.[1]" and [c.passage.rowid for c in out.citations] == [1]
+    # ...also after a list bullet, and for every unmarked sentence of the line
+    out = cite("- [2] The rate is per mile. Parking is extra.", PASSAGES)
+    assert out.text == "- The rate is per mile.[1] Parking is extra.[1]"
+    assert [c.passage.rowid for c in out.citations] == [2]
+    # a leading marker on an unrelated passage is still corrected like any other
+    out = cite("[3] Airport parking is paid up to USD 25 a day.", PASSAGES)
+    assert [c.passage.rowid for c in out.citations] == [2]
+
+
+def test_a_sentence_with_its_own_marker_keeps_it_over_the_line_opening_one():
+    out = cite("[1] Claims are due in a month. The mileage rate is USD 0.62 per mile [2].", PASSAGES)
+    assert out.text == "Claims are due in a month.[1] The mileage rate is USD 0.62 per mile.[2]"
+    assert [c.passage.rowid for c in out.citations] == [1, 2]
