@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +20,27 @@ from ingest.store import Store
 BACKENDS = ("flat", "hnsw")
 
 
+@contextmanager
+def _one_openmp_thread():
+    """One query at a time: OpenMP threads only add spin-wait overhead (measured 100x slower
+    flat search on a busy 2-core machine). Set for the search only and put back after it:
+    FAISS and torch share one OpenMP runtime, so a process-wide setting made torch run the
+    embedder and the chat model on one core (ingest embedded at 15.9 instead of 28.8
+    chunks/s on 2 cores)."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 class VectorIndex:
     def __init__(self, dim: int, backend: str = "flat"):
         import faiss
 
-        # One query at a time: OpenMP threads only add spin-wait overhead (measured 100x
-        # slower flat search on a busy 2-core machine); batch work (adds) is not affected.
-        faiss.omp_set_num_threads(1)
         if backend not in BACKENDS:
             raise ValueError(f"vector backend must be one of {BACKENDS}, not {backend!r}")
         self.dim = dim
@@ -58,7 +73,8 @@ class VectorIndex:
         params = None
         if allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(sorted(allowed), dtype=np.int64)))
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
+        with _one_openmp_thread():
+            scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     # -- persistence ----------------------------------------------------------------------
