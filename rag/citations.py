@@ -86,8 +86,17 @@ def strip_echoed_labels(answer: str, passages: list[Passage]) -> str:
     return answer.strip()
 
 
-def _heading_key(line: str) -> str:
-    return heading_words(strip_markers(line).strip(" \t*#•-–:：.。"))
+def heading_key(line: str) -> str:
+    """A heading as compared with a passage's section path: words only, so that "COVERED
+    SERVICES - Gender Affirming Care" and "COVERED SERVICES: Gender Affirming Care" agree."""
+    return heading_words(re.sub(r"[\W_]+", " ", strip_markers(line)))
+
+
+def passage_headings(passages: list[Passage]) -> set[str]:
+    """The heading keys of these passages' section paths, whole and part by part."""
+    keys = {heading_key(h) for p in passages if p.section for h in (p.section, *p.section.split(SECTION_SEP))}
+    keys.discard("")
+    return keys
 
 
 def strip_echoed_headings(answer: str, passages: list[Passage]) -> str:
@@ -95,10 +104,9 @@ def strip_echoed_headings(answer: str, passages: list[Passage]) -> str:
     "COVERED SERVICES: Allergy Testing and Treatment"): the model copies a passage from its
     heading down, and the heading, cited as a claim, names a place rather than saying anything.
     Whole lines only, and never every line."""
-    headings = {_heading_key(h) for p in passages if p.section for h in (p.section, *p.section.split(SECTION_SEP))}
-    headings.discard("")
+    headings = passage_headings(passages)
     lines = answer.split("\n")
-    kept = [line for line in lines if _heading_key(line) not in headings]
+    kept = [line for line in lines if heading_key(line) not in headings]
     return "\n".join(kept) if any(strip_markers(line).strip() for line in kept) else answer
 
 

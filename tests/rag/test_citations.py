@@ -112,6 +112,9 @@ def test_a_heading_copied_from_a_passage_is_not_a_claim():
     assert strip_echoed_headings("See Tips for Claims before you travel.", headed) == "See Tips for Claims before you travel."
     assert strip_echoed_headings("Tips for Claims", headed) == "Tips for Claims"
     assert strip_echoed_headings("Tips for Claims", PASSAGES) == "Tips for Claims"  # no sections, nothing to match
+    # the same heading with other punctuation between its parts is the same heading
+    assert strip_echoed_headings("TRAVEL - Mileage\nThe mileage rate is USD 0.62 per mile.", headed) == \
+        "The mileage rate is USD 0.62 per mile."
 
 
 def test_markers_opening_a_line_belong_to_its_sentences():

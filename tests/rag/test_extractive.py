@@ -32,3 +32,17 @@ def test_a_sentence_copied_into_several_passages_is_said_once_citing_each():
     notice = "中国人民大学艺术学院成立于1999年，是集美术和音乐于一体的综合性艺术学院。"
     passages = [P(1, notice), P(2, "学院简介。" + notice), P(3, notice + "学院现有六个本科专业。")]
     assert extract("艺术学院成立于哪一年？", passages) == notice + "[1][2][3]"
+
+
+def test_a_heading_of_the_passage_is_not_extracted():
+    # The heading holds the question's words most densely and says nothing; "-" and ":" between
+    # its parts both count as the section path's heading.
+    body = ("COVERED SERVICES - Allergy Testing and Treatment\n"
+            "Northwind Health Plus covers allergy testing, including skin and blood tests.")
+    passage = Passage(1, "1", "/d/plan.pdf", None, body, body, "paragraph", 0,
+                      section="COVERED SERVICES: Allergy Testing and Treatment")
+    assert extract("What allergy testing and treatment services are covered?", [passage]) == (
+        "Northwind Health Plus covers allergy testing, including skin and blood tests.[1]"
+    )
+    # ...while the same line in a passage without that section is text like any other
+    assert extract("What allergy testing and treatment services are covered?", [P(1, body)]).startswith("COVERED")
