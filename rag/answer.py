@@ -19,6 +19,7 @@ from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage, close_to_best
 from rag.prompting import REFUSAL_TEXT, Prompt, build_prompt, question_lang, strip_case_header, strip_preamble
+from rag.rerank import reranker_for
 from rag.retrieval import Retriever
 
 if TYPE_CHECKING:  # the model's module loads torch; imported only when a model is used
@@ -214,6 +215,12 @@ class Answerer:
         llm = self.llm()
         prompt = None
         if llm is not None:
+            # After the refusal decision, which stays as calibrated on the retrieval order and
+            # costs a refused question no model call.
+            reranker = reranker_for(self.settings, llm)
+            if reranker is not None:
+                yield AnswerEvent("status", "ranking passages")
+                passages = reranker.rerank(searched, passages, cancel)
             prompt = self.prompt_for(llm, question, query, searched, passages, history)
             if not prompt.passages:
                 notes.append("the prompt budget is too small for any passage; answering with extracted sentences")

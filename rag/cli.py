@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=int, default=None, help="passages to show (default 5)")
     p.add_argument("--doc", action="append", default=None, help="only this document (path or file name); repeatable")
     p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    add_rerank_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_search)
 
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--llm", default=None, help="chat model: hub id, local folder or .gguf file (default $DOCQA_LLM)")
     p.add_argument("--no-llm", action="store_true", help="answer with extracted sentences, without a model")
     p.add_argument("--doc", action="append", default=None, help="only this document; repeatable")
+    add_rerank_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_ask)
 
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-tokens", type=int, default=None)
     p.add_argument("--llm", default=None)
     p.add_argument("--no-llm", action="store_true")
+    add_rerank_flag(p)
     p.add_argument("--out", type=Path, default=None, help="write one JSON record per question here")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_eval_cmd)
@@ -53,12 +56,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_download)
 
 
+def add_rerank_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rerank", choices=("ql", "off"), default=None,
+                   help="reorder the best passages with the chat model (default $DOCQA_RERANK, else ql)")
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(
         index_dir=getattr(args, "index", None),
         k=getattr(args, "k", None),
         llm=getattr(args, "llm", None),
         chunk_tokens=getattr(args, "chunk_tokens", None),
+        rerank=getattr(args, "rerank", None),
     )
 
 
@@ -69,6 +78,7 @@ def _fail(command: str, message: str) -> int:
 
 def run_search(args: argparse.Namespace) -> int:
     from ingest.index import IndexError_
+    from rag.rerank import load_reranker
     from rag.retrieval import Retriever
 
     settings = _settings(args)
@@ -77,15 +87,21 @@ def run_search(args: argparse.Namespace) -> int:
         result = retriever.search(args.question, settings.k, docs=args.doc, mode=args.mode)
     except IndexError_ as exc:
         return _fail("search", str(exc))
-    for note in result.notes:
+    notes, passages = list(result.notes), result.passages
+    if passages:
+        reranker, note = load_reranker(settings)
+        notes += [note] if note else []
+        passages = reranker.rerank(result.query or args.question, passages) if reranker else passages
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps([p.to_json(rank) for rank, p in enumerate(result.passages, 1)], ensure_ascii=False, indent=2))
+        print(json.dumps([p.to_json(rank) for rank, p in enumerate(passages, 1)], ensure_ascii=False, indent=2))
         return 0
-    if not result.passages:
+    if not passages:
         print("no matching passages")
-    for rank, p in enumerate(result.passages, 1):
-        print(f"[{rank}] {p.label()}  (fused {p.scores.fused:.3f})")
+    for rank, p in enumerate(passages, 1):
+        reranked = f", model {p.scores.rerank:.2f}" if p.scores.rerank is not None else ""
+        print(f"[{rank}] {p.label()}  (fused {p.scores.fused:.3f}{reranked})")
         if p.copies:
             print(f"    same text also in: {p.also_in()}")
         body = p.body if len(p.body) <= 600 else p.body[:600] + "…"

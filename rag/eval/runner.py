@@ -79,7 +79,14 @@ def run_eval(
         "dense_weight": settings.dense_weight if options.dense_weight is None else options.dense_weight,
     }
     retriever = Retriever(settings)
-    answerer = None
+    answerer = reranker = None
+    info["rerank"] = "off" if options.no_llm else settings.rerank
+    if options.retrieval_only and not options.no_llm:
+        from rag.rerank import load_reranker
+
+        reranker, note = load_reranker(settings)
+        if note:
+            info["rerank"] = note
     details: dict[str, dict] = {}
     if not options.retrieval_only:
         from rag.answer import Answerer
@@ -88,7 +95,7 @@ def run_eval(
         info["llm"] = answerer.model_name
     records: list[QuestionRecord] = []
     for i, q in enumerate(questions, 1):
-        record, ranked, cited, how = _one(q, docs, retriever, answerer, options)
+        record, ranked, cited, how = _one(q, docs, retriever, answerer, reranker, options)
         records.append(record)
         details[q.id] = how | {"retrieved": [_brief(x) for x in ranked], "cited": [_brief(x) for x in cited]}
         if on_record:
@@ -105,13 +112,16 @@ def _brief(item: RetrievedItem) -> dict:
     return {k: v for k, v in out.items() if v not in (None, [None, None], [])} | {"text": item.text[:200]}
 
 
-def _one(q: Question, docs: Path, retriever, answerer, options: EvalOptions):
+def _one(q: Question, docs: Path, retriever, answerer, reranker, options: EvalOptions):
     if answerer is None:
+        started = time.perf_counter()
         result = retriever.search(
             q.question, options.k, fusion=options.fusion, dense_weight=options.dense_weight, mode=options.mode
         )
-        ranked = [to_item(p, docs) for p in result.passages]
-        return score_question(q, ranked, timings=Timings(retrieve_s=result.seconds)), ranked, [], {}
+        passages = reranker.rerank(result.query or q.question, result.passages) if reranker else result.passages
+        ranked = [to_item(p, docs) for p in passages]
+        seconds = time.perf_counter() - started
+        return score_question(q, ranked, timings=Timings(retrieve_s=seconds)), ranked, [], {}
     answer = answerer.answer(q.question, k=options.k)
     ranked = [to_item(p, docs) for p in answer.passages]
     cited = [to_item(c.passage, docs) for c in answer.citations]
