@@ -13,6 +13,9 @@ class Scores:
     rerank: float | None = None
 
 
+ALSO_IN_SHOWN = 5  # copies named on one line of the CLI and the page; the JSON lists every one
+
+
 @dataclass(frozen=True)
 class Passage:
     rowid: int
@@ -64,9 +67,12 @@ class Passage:
         loc = self.location()
         return f"{self.doc_name} · {loc}" if loc else self.doc_name
 
-    def also_in(self) -> str:
-        """"b.pdf · p. 3; c.docx" for the copies, or ""."""
-        return "; ".join(c.label() for c in self.copies)
+    def also_in(self, shown: int = ALSO_IN_SHOWN) -> str:
+        """"b.pdf · p. 3; c.docx" for the copies, the first ``shown`` of them and "and N more"
+        (a notice copied onto 30 pages); "" without copies. ``to_json`` lists them all."""
+        labels = [c.label() for c in self.copies]
+        rest = len(labels) - shown
+        return "; ".join(labels[:shown]) + (f" and {rest} more" if rest > 0 else "")
 
     def provenance(self) -> dict:
         return {

@@ -6,7 +6,7 @@ import pytest
 from ingest.index import EmbeddingMismatch
 from ingest.pipeline import ingest
 from rag.passages import Passage, Scores
-from rag.retrieval import Retriever, collapse_near_duplicates
+from rag.retrieval import Retriever, collapse_near_duplicates, merge_adjacent
 
 
 def test_lexical_finds_the_spreadsheet_row_with_provenance(rag_settings):
@@ -90,7 +90,10 @@ def test_many_copies_still_leave_k_distinct_passages(rag_settings, tmp_path):
     passages = Retriever(settings).search("overtime", k=3, mode="lexical").passages
     assert len(passages) == 3
     assert {p.doc_name for p in passages[1:]} == {"approval.txt", "holidays.txt"}
-    assert len(passages[0].copies) == 5  # bounded: MAX_COPIES
+    # every copy is kept, each file once; one line names five of them and counts the rest
+    assert sorted(c.doc_name for c in passages[0].copies) == sorted({f"copy{i:02}.txt" for i in range(30)} - {passages[0].doc_name})
+    assert passages[0].also_in().endswith("and 24 more") and passages[0].also_in().count(";") == 4
+    assert len(passages[0].to_json()["also_in"]) == 29
 
 
 def test_a_passage_inside_a_better_ranked_one_is_folded_into_it():
@@ -182,3 +185,18 @@ def test_a_document_the_question_names_ranks_first(rag_settings, tmp_path):
         assert top.doc_name == order[0]
     off = Retriever(settings.replace(named_doc_bonus=0.0)).search(question, k=2, mode="lexical").passages
     assert {p.doc_name for p in off} == {"Basic_Plan_Details.txt", "Gold_Plan_Details.txt"}
+
+
+def test_merged_neighbours_name_each_copy_once():
+    """Two neighbouring chunks copied into the same other file used to list that file twice
+    ("also in: 380.txt; 380.txt")."""
+    def chunk(rowid, doc, ordinal, body, copies=()):
+        return Passage(rowid, str(rowid), doc, None, body, body, "paragraph", ordinal, copies=copies)
+
+    copy_a, copy_b = chunk(10, "/d/copy.txt", 0, "First part."), chunk(11, "/d/copy.txt", 0, "Second part.")
+    other = chunk(12, "/d/other.txt", 3, "Second part.")
+    first = chunk(1, "/d/main.txt", 0, "First part.", copies=(copy_a,))
+    second = chunk(2, "/d/main.txt", 1, "Second part.", copies=(copy_b, other))
+    (merged,) = merge_adjacent([first, second])
+    assert [c.doc_name for c in merged.copies] == ["copy.txt", "other.txt"]
+    assert merged.also_in() == "copy.txt; other.txt"
