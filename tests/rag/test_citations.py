@@ -136,3 +136,12 @@ def test_a_sentence_with_its_own_marker_keeps_it_over_the_line_opening_one():
     out = cite("[1] Claims are due in a month. The mileage rate is USD 0.62 per mile [2].", PASSAGES)
     assert out.text == "Claims are due in a month.[1] The mileage rate is USD 0.62 per mile.[2]"
     assert [c.passage.rowid for c in out.citations] == [1, 2]
+
+
+def test_a_sentence_in_other_word_forms_is_attributed_to_the_passage_that_says_it():
+    # "coordinating ... plans ... using ... providers" against "coordinate ... plan ... use ...
+    # provider": a third of the words match as written, all but "requires" by their stems
+    passages = [*PASSAGES, P(4, "To coordinate benefits with another employer plan, you must use an in-network provider.")]
+    out = cite("Coordinating benefits with other employer plans requires using in-network providers.", passages)
+    assert [c.passage.rowid for c in out.citations] == [4] and out.unsupported == []
+    assert out.citations[0].quote == passages[3].body
