@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -59,8 +60,11 @@ def _stem(word: str) -> str:
     return stemmer.stemWord(word)
 
 
-def _units(text: str) -> set[str]:
-    return {_stem(u) for u in overlap_units(text) if u not in _STOP_UNITS}
+@lru_cache(maxsize=1024)
+def _units(text: str) -> frozenset[str]:
+    # Cached: every answer sentence is scored against every passage, so a passage's units
+    # (split, then stemmed word by word) would otherwise be rebuilt once per sentence.
+    return frozenset(_stem(u) for u in overlap_units(text) if u not in _STOP_UNITS)
 
 
 def support(sentence: str, passage_text: str) -> float:
