@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_rerank_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rerank", choices=("ql", "off"), default=None,
-                   help="reorder the best passages with the chat model (default $DOCQA_RERANK, else ql)")
+                   help="reorder the best passages with the chat model (default $DOCQA_RERANK, else off)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
