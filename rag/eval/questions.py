@@ -87,8 +87,13 @@ def parse_question(obj: Any) -> Question:
     lang = obj.get("lang")
     if lang is None:
         lang = detect_lang(text)
-    elif lang not in ("zh", "en"):
-        raise ValueError(f"'lang' must be 'zh' or 'en', got {lang!r}")
+    else:
+        # "zh-CN", "zh_Hans", "EN", "en-US": a set from another tool tags the same languages
+        # with a region or script; the base language is what the metrics use.
+        base = re.split(r"[-_]", lang.strip(), maxsplit=1)[0].casefold() if isinstance(lang, str) else None
+        if base not in ("zh", "en"):
+            raise ValueError(f"'lang' must be 'zh' or 'en' (a region such as 'zh-CN' is accepted), got {lang!r}")
+        lang = base
 
     gold_answers = _parse_gold_answers(obj.get("gold_answers"))
     gold_answer = _parse_gold_answer(obj.get("gold_answer"), lang)

@@ -86,11 +86,19 @@ def test_gold_answer_given_as_list_is_joined_and_null_gold_with_short_answers_is
     ('{"id": "x", "question": "q", "gold_sources": [{"doc": "d.pdf", "page": "three"}]}', "gold_sources[0].page"),
     ('{"id": "x", "question": "q", "gold_answers": "abc"}', "gold_answers"),
     ('{"id": "x", "question": "q", "lang": "fr"}', "lang"),
+    ('{"id": "x", "question": "q", "lang": "fr-FR"}', "'lang' must be"),
+    ('{"id": "x", "question": "q", "lang": 7}', "'lang' must be"),
 ])
 def test_malformed_line_names_the_line(tmp_path, line, message):
     path = write_jsonl(tmp_path, ['{"id": "ok", "question": "fine"}', line])
     with pytest.raises(ValueError, match=r"q\.jsonl:2: .*" + message.replace("[", r"\[").replace("]", r"\]")):
         load_questions(path)
+
+
+@pytest.mark.parametrize("tag, lang", [("zh-CN", "zh"), ("zh_Hans", "zh"), ("EN", "en"), ("en-US", "en")])
+def test_language_tags_with_a_region_are_read_as_their_base(tmp_path, tag, lang):
+    path = write_jsonl(tmp_path, [json.dumps({"id": "a", "question": "q?", "lang": tag})])
+    assert load_questions(path)[0].lang == lang
 
 
 def test_duplicate_id_is_rejected(tmp_path):
