@@ -1,13 +1,12 @@
-"""Tests for ingest.parsers.pdf (and its helpers pdf_quality, pdf_lines, pdf_layout, pdf_reader).
+"""Tests for ingest.parsers.pdf (and its helpers pdf_layout, pdf_reader; pdf_quality, pdf_lines and the
+parse corpus have their own files).
 
 Fixture PDFs are written at test time with reportlab (a test-only dependency); Chinese text
 uses reportlab's built-in CID font STSong-Light, which needs no system font and which pypdf
-extracts correctly. The parse-corpus test reads <repo>/../shared/eval/parse-corpus/pdf and
-skips when it is absent.
+extracts correctly.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from ingest.blocks import BlockKind, ParseError, ParseResult
+from ingest.blocks import BlockKind, ParseError
 from ingest.parsers import parse_file
 from ingest.parsers.pdf import page_ranges, parse
-from ingest.parsers.pdf_lines import clean_page_text, running_line_positions, undo_fake_bold
-from ingest.parsers.pdf_quality import assess
+from tests.ingest.parsers.pdf_samples import PROSE, glyph_id_salad
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "eval" / "parse-corpus" / "pdf"
 CJK_FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
@@ -74,16 +71,6 @@ def texts_on(result, page: int) -> str:
     return "\n".join(b.text for b in result.blocks if b.page == page)
 
 
-PROSE = [
-    "Every employee of the company is entitled to twenty days of paid annual leave per",
-    "calendar year. Leave requests must be submitted through the staff portal at least",
-    "two weeks in advance and approved by the line manager before the leave starts.",
-    "",
-    "Part-time staff accrue leave in proportion to their contracted hours. Unused leave",
-    "may be carried over into the following year up to a maximum of five days, subject",
-    "to the approval of the department head and the terms of the employ-",
-    "ment contract.",
-]
 
 
 # --- page numbers, headers/footers, paragraphs -------------------------------------------------
@@ -451,14 +438,8 @@ def test_page_whose_extraction_raises_is_skipped(tmp_path: Path, monkeypatch: py
 # --- garbage detection ---------------------------------------------------------------------------
 
 
-def _glyph_id_salad(text: str) -> str:
-    """What a font without ToUnicode whose codes are glyph ids extracts as (pdfminer issue 791):
-    every character shifted down by 29 code points ("Prosim" -> "3URVLP")."""
-    return "".join(chr(ord(c) - 29) if ord(c) >= 0x3D else chr(max(ord(c) - 29, 1)) for c in text)
-
-
 def test_broken_font_encoding_page_skipped(tmp_path: Path) -> None:
-    salad = [_glyph_id_salad(line) for line in PROSE if line]
+    salad = [glyph_id_salad(line) for line in PROSE if line]
     path = make_pdf(tmp_path / "broken.pdf", [PROSE, salad, PROSE])
     result = parse(path)
     assert {b.page for b in result.blocks} == {1, 3}
@@ -466,45 +447,10 @@ def test_broken_font_encoding_page_skipped(tmp_path: Path) -> None:
 
 
 def test_all_pages_garbage_fails(tmp_path: Path) -> None:
-    salad = [_glyph_id_salad(line) for line in PROSE if line]
+    salad = [glyph_id_salad(line) for line in PROSE if line]
     path = make_pdf(tmp_path / "broken.pdf", [salad, salad])
     with pytest.raises(ParseError, match=r"^text unreadable \(broken font encoding\) on all 2 pages$"):
         parse(path)
-
-
-GOOD_TEXTS = {
-    "english": " ".join(PROSE),
-    "german": "Die Metrik d induziert die diskrete Topologie. Sei (X,d) ein metrischer Raum und "
-    "Br(x) := {y∈X | d(x,y) < r} für x∈X, r∈R+. Dann ist B eine Basis der Topologie auf X; "
-    "außerdem gilt für alle Überdeckungen die Eigenschaft der Kompaktheit.",
-    "chinese": "第三条 员工入职满一年后，每年享有带薪年休假五天；满十年的，享有十天。"
-    "应纳税所得额按照国家有关规定计算，公司不得拖延。",
-    "japanese": "この規則は、従業員の休暇に関する基本的な事項を定めるものとする。"
-    "年次有給休暇は、入社後六か月を経過した日に十日を付与する。",
-    "mixed": "使用 Python 3.11 编写的 docqa 系统支持 PDF、Word 和 Excel 文档。"
-    "English: Hello World. Русский: Привет, мир. 日本語: こんにちは世界。",
-    "ocr_noise": "ZOq5 年年度报告中有关财务事项的说阴 天健函 2016) 306号 上海证券交易所: "
-    "由浙江菲达环保科技股份有限公司 (以下简称菲达环保公司或公司)转来的",
-}
-
-BAD_TEXTS = {
-    "replacement": "\ufffd" * 40 + " " + "\ufffd" * 30,
-    "private_use": "".join(chr(0xE000 + i) for i in range(60)),
-    "cid_tokens": " ".join(f"(cid:{i})" for i in range(40, 80)),
-    "glyph_ids": _glyph_id_salad("Prosim, prectete si pozorne tyto pokyny pred prvnim pouzitim."),
-    "script_salad": "ୈೋୈҰ߲ͷදͷ੨৭ͷ౮Րͷ߲ୈࡾ߸தủؚΉỐỜỨΛủؚΉỐ੨৭ͷ౮Րͷҹͷ߲Λআ͖ỏҎԼ͜ͷʹ͓͍ͯಉ͡ỐỜΛỨ",
-    "random_han": "㦓哾䴔嚟䵷鼖䕵㶂䆐嶰鷻䢃叀㘝鼫䮸䔪嚾㿤彏",
-}
-
-
-@pytest.mark.parametrize("name", sorted(GOOD_TEXTS))
-def test_quality_accepts_real_text(name: str) -> None:
-    assert assess(GOOD_TEXTS[name]).reason is None
-
-
-@pytest.mark.parametrize("name", sorted(BAD_TEXTS))
-def test_quality_flags_garbage(name: str) -> None:
-    assert assess(BAD_TEXTS[name]).reason
 
 
 # --- forms, title, line helpers -------------------------------------------------------------------
@@ -540,149 +486,6 @@ def test_parse_file_dispatches_pdf(tmp_path: Path) -> None:
     assert result.blocks[0].text == "Dispatch works." and result.blocks[0].page == 1
 
 
-def test_fake_bold_lines_and_characters_undone() -> None:
-    doubled_lines = ["本科", "本科", "高中", "高中", "微软", "微软", "项目描述：", "项目描述：", "负责开展试验研究。"]
-    assert undo_fake_bold(doubled_lines) == (["本科", "高中", "微软", "项目描述：", "负责开展试验研究。"], [0, 2, 4, 6, 8], True)
-    assert undo_fake_bold(["中中国国人人民民", "银银行行", "工工资资"]) == (["中国人民", "银行", "工资"], [0, 1, 2], True)
-    # A table column with equal values is left alone.
-    table = ["07/17/2015", "07/17/2015", "07/17/2015", "Acme", "Acme", "Foo", "Bar", "Baz", "Qux"]
-    assert undo_fake_bold(table) == (table, list(range(len(table))), False)
-
-
-def test_letter_spaced_ocr_and_ligatures() -> None:
-    assert clean_page_text("T h e  S i e g e  o f  V i c k s b u r g\nof\ufb01ce") == ["The Siege of Vicksburg", "office"]
-    assert clean_page_text("A B C") == ["A B C"]
-
-
-def test_ocr_header_variants_and_page_labels_removed() -> None:
-    pages = [
-        ["THE SIEGE OF VICKSBURG. 49", "body one"],
-        ["50 THE SIEGE OF VICKSBUEG.", "body two"],
-        ["THE SIEGE OP VICKSBURG. 51", "body three"],
-        ["52 THE SIEGE OF VICKSBURG.", "body four"],
-    ]
-    assert running_line_positions(pages) == [{0}, {0}, {0}, {0}]
-    dates = [["06/22/2015", "Acme"], ["06/30/2015", "Foo"], ["07/01/2015", "Bar"]]
-    assert running_line_positions(dates) == [set(), set(), set()]
-
-
 def test_page_ranges() -> None:
     assert page_ranges([3]) == "page 3"
     assert page_ranges([2, 3, 4, 6]) == "pages 2-4, 6"
-
-
-# --- the shared parse corpus ----------------------------------------------------------------------
-
-CORPUS_FILES = sorted(p.name for p in CORPUS.glob("*.pdf")) if CORPUS.is_dir() else []
-TIME_LIMIT_S = 300  # a hang check, not a speed check: sf009 takes ~5 s of CPU but minutes of wall time on a loaded machine
-_PARSED: dict[str, tuple[ParseResult | ParseError, float, float]] = {}
-
-
-def _corpus(name: str) -> tuple[ParseResult | ParseError, float, float]:
-    """Parse a corpus file once per session: (result or error, CPU seconds, wall seconds)."""
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"{name} not in the parse corpus")
-    if name not in _PARSED:
-        cpu, wall = time.process_time(), time.monotonic()
-        try:
-            outcome: ParseResult | ParseError = parse(path)
-        except ParseError as err:
-            outcome = err
-        _PARSED[name] = (outcome, time.process_time() - cpu, time.monotonic() - wall)
-    return _PARSED[name]
-
-
-def _indexed(name: str) -> ParseResult:
-    outcome = _corpus(name)[0]
-    assert isinstance(outcome, ParseResult), f"{name} failed: {outcome}"
-    return outcome
-
-
-def _failure(name: str) -> str:
-    outcome = _corpus(name)[0]
-    assert isinstance(outcome, ParseError), f"{name} was indexed"
-    return str(outcome)
-
-
-@pytest.mark.skipif(not CORPUS_FILES, reason="shared/eval/parse-corpus not available")
-@pytest.mark.parametrize("name", CORPUS_FILES)
-def test_corpus_file_indexed_or_failed_with_reason(name: str) -> None:
-    outcome, _, wall = _corpus(name)
-    assert wall < TIME_LIMIT_S
-    if isinstance(outcome, ParseError):
-        reason = str(outcome)
-        assert len(reason) > 10 and "Traceback" not in reason
-    else:
-        assert outcome.blocks and outcome.pages
-        assert all(b.text.strip() for b in outcome.blocks)
-        assert all(b.page is not None and 1 <= b.page <= outcome.pages for b in outcome.blocks)
-
-
-@pytest.mark.parametrize("name", ["pypdf-r4-owner-password.pdf", "pypdf-r6-user-password.pdf"])
-def test_corpus_encrypted_with_empty_password_indexed(name: str) -> None:
-    assert "pdf encryption test" in _indexed(name).blocks[0].text
-
-
-def test_corpus_user_password_fails() -> None:
-    assert _failure("sf005-libreoffice-writer-password.pdf") == "encrypted: password required"
-
-
-def test_corpus_images_only_fails_for_no_text_layer() -> None:
-    assert _failure("sf007-imagemagick-images.pdf").startswith("no text layer on any of the 6 pages")
-
-
-@pytest.mark.parametrize("name", ["pdfminer-issue-791-non-unicode-cmap.pdf", "pdfminer-kampo-ja-vertical.pdf"])
-def test_corpus_broken_cmap_not_indexed(name: str) -> None:
-    assert _failure(name).startswith("text unreadable (broken font encoding)")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "sf009-GeoTopo-komprimiert.pdf",
-        "pypdf-multilang.pdf",
-        "plumber-pr-136-example-zh-scanned.pdf",
-        "pypdf-Seige_of_Vicksburg_Sample_OCR.pdf",
-        "plumber-ca-warn-report.pdf",
-        "plumber-nics-background-checks-2015-11-rotated.pdf",
-        "sf026-latex-multicolumn.pdf",
-        "unstructured-invalid-pdf-structure.pdf",
-        "plumber-issue-71-duplicate-chars-zh.pdf",
-    ],
-)
-def test_corpus_real_text_never_flagged_as_garbage(name: str) -> None:
-    result = _indexed(name)
-    assert not any("unreadable (broken font encoding)" in w for w in result.warnings)
-    assert {b.page for b in result.blocks} == set(range(1, result.pages + 1))
-
-
-def test_corpus_corrupted_xref_recovered() -> None:
-    assert _indexed("pdfminer-zen_of_python_corrupted.pdf").blocks[0].text.startswith("Beautiful is better than ugly.")
-
-
-def test_corpus_broken_page_tree_recovered() -> None:
-    result = _indexed("sf017-unreadablemetadata.pdf")
-    assert any("page tree damaged" in w for w in result.warnings)
-    assert any("Resistance Tolerance" in b.text for b in result.blocks)
-
-
-def test_corpus_ocr_running_header_dropped() -> None:
-    result = _indexed("pypdf-Seige_of_Vicksburg_Sample_OCR.pdf")
-    assert not any("SIEGE" in b.text for b in result.blocks)
-
-
-def test_corpus_long_book_fast_with_sections_and_without_headers() -> None:
-    result, cpu_seconds, _ = _corpus("sf009-GeoTopo-komprimiert.pdf")
-    assert isinstance(result, ParseResult)
-    assert cpu_seconds < 30
-    assert result.pages == 117 and result.title == "Geometrie und Topologie"
-    assert not any(b.text.endswith("METRISCHE RÄUME") for b in result.blocks)
-    definition = next(b for b in result.blocks if "heißt Metrik" in b.text)
-    assert definition.page == 10
-    assert definition.section_path == ("1 Topologische Grundbegriffe", "1.2 Metrische Räume")
-
-
-def test_corpus_fake_bold_resume_deduplicated() -> None:
-    texts = [b.text for b in _indexed("plumber-issue-71-duplicate-chars-zh.pdf").blocks if b.page == 2]
-    assert texts.count("读写能力") == 2  # once per language, not twice each
