@@ -85,6 +85,10 @@ class Settings:
     # Measured: see EVAL.md "model refusals".
     on_model_refusal: str = "unasked"
     max_new_tokens: int = 200
+    # Copied passage text checked this many tokens at a time instead of generated one by one
+    # (prompt-lookup decoding, rag.decoding); greedy answers unchanged, 0 turns it off.
+    # Measured: see EVAL.md "Prompt-lookup decoding".
+    prompt_lookup_tokens: int = 10
     generation_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
@@ -94,6 +98,8 @@ class Settings:
                 raise SettingsError(f"DOCQA_{name.upper()}={value!r} is not one of {', '.join(allowed)}")
         if self.rerank_depth < 2:
             raise SettingsError(f"DOCQA_RERANK_DEPTH={self.rerank_depth} must be at least 2 (passages to reorder)")
+        if not 0 <= self.prompt_lookup_tokens <= 64:
+            raise SettingsError(f"DOCQA_PROMPT_LOOKUP_TOKENS={self.prompt_lookup_tokens} must be between 0 (off) and 64")
         if not 0.0 <= self.rerank_weight <= 1.0:
             raise SettingsError(f"DOCQA_RERANK_WEIGHT={self.rerank_weight} must be between 0 and 1")
 

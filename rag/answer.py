@@ -5,11 +5,12 @@ retrieval, refusal, the prompt budget and citations are decided here, in code.
 """
 from __future__ import annotations
 
+
 import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterator
 
 from ingest.settings import Settings
@@ -242,6 +243,7 @@ class Answerer:
             max_new_tokens=max_new_tokens or self.settings.max_new_tokens,
             cancel=cancel,
             timeout_s=self.settings.generation_timeout_s,
+            decoding=replace(llm.decoding, prompt_lookup_tokens=self.settings.prompt_lookup_tokens),
         )
         first_token_s = None
         try:

@@ -31,6 +31,12 @@ class Decoding:
     # of markers only ("[1] [2]"), but the text it then writes was right less often than the
     # extracted sentences that replace such replies (EVAL.md "Tried, not kept: no opening marker").
     ban_opening_marker: bool = False
+    # Prompt-lookup decoding (transformers' assisted generation with n-gram candidates drawn from
+    # the prompt): a grounded answer copies runs of passage text, and checking up to this many
+    # copied tokens in one forward pass is cheaper than generating them one by one. Greedy output
+    # is unchanged by it (up to near-ties in bf16 arithmetic); 0 turns it off. Measured: whole answers
+    # x0.56-0.80 the time, first token unchanged (EVAL.md "Prompt-lookup decoding").
+    prompt_lookup_tokens: int = 10
 
 
 DEFAULT_DECODING = Decoding()

@@ -211,6 +211,8 @@ class LLM:
                           no_repeat_ngram_size=decoding.no_repeat_ngram_size)
         else:  # neutral here; answer_penalties applies them to the answer only
             config.update(repetition_penalty=1.0, no_repeat_ngram_size=0)
+        if decoding.prompt_lookup_tokens > 0 and not decoding.do_sample:
+            config.update(prompt_lookup_num_tokens=decoding.prompt_lookup_tokens)
         if decoding.do_sample:
             config.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=decoding.top_k)
         else:

@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from rag.answer import MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished
-from rag.generation import GenerationStats, clear_llm_cache
+from rag.generation import Decoding, GenerationStats, clear_llm_cache
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,7 @@ class _FixedReplyModel:
         return self.real.prompt_tokens(messages)
 
     stopped_reason = "eos"
+    decoding = Decoding()
 
     def stream(self, messages, **kwargs):
         gen = self.real.stream(messages, max_new_tokens=1)
@@ -187,3 +188,20 @@ def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, po
         assert UNSUPPORTED_REPLY in answer.notes
     else:
         assert answer.refused and answer.citations == []
+
+
+@pytest.mark.parametrize("tokens", [0, 7])
+def test_prompt_lookup_setting_reaches_the_model(rag_settings, monkeypatch, tokens):
+    answerer = Answerer(rag_settings.replace(prompt_lookup_tokens=tokens))
+    llm = answerer.llm()
+    seen = []
+    real_stream = llm.stream
+
+    def spy(messages, **kwargs):
+        seen.append(kwargs.get("decoding"))
+        return real_stream(messages, **kwargs)
+
+    monkeypatch.setattr(llm, "stream", spy)
+    events = list(answerer.stream("How many days of annual leave do employees receive?", dense_threshold=-1.0))
+    assert events[-1].kind == "answer"
+    assert [d.prompt_lookup_tokens for d in seen] == [tokens]

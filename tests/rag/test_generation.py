@@ -13,7 +13,9 @@ import torch
 from ingest.settings import Settings
 from rag import llm_loading
 from rag.generation import LLM, Decoding, ModelUnavailable, clear_llm_cache, load_llm
-from rag.llm_loading import WHAT_TO_DO, cpu_supports_bf16, load_weights, resolve_source
+from rag.llm_loading import WHAT_TO_DO, cpu_supports_bf16, resolve_source
+from tests.rag.tiny_llm import always_emit as _always_emit
+from tests.rag.tiny_llm import fresh_llm as _fresh_llm
 
 MESSAGES = [
     {"role": "system", "content": "Answer only from the passages."},
@@ -30,30 +32,6 @@ def settings(tmp_path: Path) -> Settings:
 def llm(tiny_qwen_dir: Path) -> LLM:
     clear_llm_cache()
     return load_llm(str(tiny_qwen_dir), Settings(threads=1), dtype="fp32")
-
-
-def _fresh_llm(tiny_qwen_dir: Path) -> LLM:
-    """An uncached copy whose weights a test may change."""
-    src = resolve_source(str(tiny_qwen_dir), Settings())
-    tokenizer, model = load_weights(src, torch.float32)
-    return LLM(tokenizer, model, name="tiny")
-
-
-def _always_emit(llm: LLM, token_id: int) -> None:
-    """Make the model put (nearly) all probability on ``token_id``: the final norm's output is
-    replaced by the unit vector e0, and only ``token_id``'s (tied) output embedding has a non-zero
-    first component, so every logit is 0 except that token's, which is 20."""
-
-    def constant(module: object, inputs: object, output: torch.Tensor) -> torch.Tensor:
-        unit = torch.zeros_like(output)
-        unit[..., 0] = 1.0
-        return unit
-
-    llm.model.model.norm.register_forward_hook(constant)
-    with torch.no_grad():
-        embed = llm.model.get_output_embeddings().weight
-        embed[:, 0] = 0.0
-        embed[token_id, 0] = 20.0
 
 
 # ---------------------------------------------------------------- loading
