@@ -1,7 +1,7 @@
 """Generation speed on CPU for a fixed ~1,200-token reference prompt, and a decoding comparison.
 
     python bench/bench_generation.py --model /path/to/qwen-dir [--dtype auto|bf16|fp32] [--runs 3]
-        [--variants sdpa,eager,int8] [--gguf FILE.gguf] [--max-new-tokens 128]
+        [--variants sdpa,eager,int8] [--gguf FILE.gguf] [--max-new-tokens 128] [--prompt-lookup N]
     python bench/bench_generation.py --model /path/to/qwen-dir --compare-decoding
 
 Each configuration runs in its own subprocess, so peak RSS (ru_maxrss) is that configuration's own,
@@ -194,7 +194,9 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     load_s = time.monotonic() - started
     rss_loaded = peak_rss_mb()
     messages = reference_messages()
-    decoding = Decoding(repetition_penalty=1.1)
+    # The product's decoding; --prompt-lookup 0 measures plain token-by-token greedy decoding
+    # (every figure in bench/results/generation.md before 2026-12-06).
+    decoding = Decoding(repetition_penalty=1.1, prompt_lookup_tokens=args.prompt_lookup)
     llm.generate([{"role": "user", "content": "Hi"}], max_new_tokens=2, decoding=decoding)  # warm-up
     runs = []
     answer = ""
@@ -256,7 +258,8 @@ def llama_worker(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_config(args: argparse.Namespace, dtype: str, variant: str = "", llama: bool = False) -> dict[str, Any] | None:
     cmd = [sys.executable, __file__, "--worker", "--model", args.model, "--dtype", dtype,
-           "--runs", str(args.runs), "--max-new-tokens", str(args.max_new_tokens), "--label", variant or dtype]
+           "--runs", str(args.runs), "--max-new-tokens", str(args.max_new_tokens), "--label", variant or dtype,
+           "--prompt-lookup", str(args.prompt_lookup)]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     if variant in ("eager", "sdpa"):
@@ -331,12 +334,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gguf", default="", help="GGUF file for the llama.cpp comparison")
     parser.add_argument("--compare-decoding", action="store_true")
     parser.add_argument("--cases", default="", help="--compare-decoding: case name prefixes, e.g. en-,zh-leave")
+    parser.add_argument("--prompt-lookup", type=int, default=None,
+                        help="prompt-lookup decoding tokens (default: the product's, rag.decoding; 0 = off)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--llama-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--attn", default="", help=argparse.SUPPRESS)
     parser.add_argument("--quant", default="", help=argparse.SUPPRESS)
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.prompt_lookup is None:
+        from rag.decoding import DEFAULT_DECODING
+
+        args.prompt_lookup = DEFAULT_DECODING.prompt_lookup_tokens
 
     if args.worker:
         print(json.dumps(worker(args), ensure_ascii=False))
