@@ -76,3 +76,4 @@ def test_answered_without_a_model_scores_answers_citations_and_refusals(eval_set
     refusal = overall["refusal"]
     assert refusal["unanswerable_n"] == 1 and refusal["correct_refusal"] + refusal["missed_refusal"] == 1
     assert overall["latency"]["total_s"]["p50"] is not None
+    assert report["run"]["models_load_seconds"] >= 0  # loaded before the first question, reported apart
