@@ -73,13 +73,15 @@ def strip_case_header(answer: str) -> str:
 
 
 _MARKS = r"(?P<marks>(?:\s*[\[【]\s*\d{1,2}\s*[\]】])*)"
-# "根据资料[1]，", "根据提供的资料，", "According to the passages, ", "Based on the provided documents,":
+# "根据资料[1]，", "根据提供的资料，", "According to the passages, ", "Based on the provided documents,",
+# "Based on the case that fits the question," (the case line's header, rag.case_match):
 # the model naming its source in words before the claim (6 of 55 Chinese dev answers). The
 # citation already says where the claim is from; the markers in the phrase are kept.
 _PREAMBLE = re.compile(
-    r"^\s*(?:(?:根据|依据|按照|据)(?:所|上述|以上)?(?:提供的|给出的|给定的)?(?:编号)?(?:资料|材料|文档|文件|信息|段落|内容)"
+    r"^\s*(?:(?:根据|依据|按照|据)(?:所|上述|以上)?(?:提供的|给出的|给定的)?(?:编号)?(?:资料|材料|文档|文件|信息|段落|内容|符合问题条件的条款)"
     + _MARKS + r"(?:中|所述)?的?(?:内容|信息|记载)?(?:可知|显示)?\s*[，,：:]"
-    r"|(?:according to|based on)\s+(?:the\s+)?(?:provided\s+|given\s+|numbered\s+)?(?:passages?|documents?|information|context)"
+    r"|(?:according to|based on)\s+(?:the\s+)?(?:provided\s+|given\s+|numbered\s+)?(?:passages?|documents?|information|context"
+    r"|case that fits the question)"
     + _MARKS.replace("marks", "marks_en") + r"\s*,)\s*",
     re.IGNORECASE,
 )

@@ -89,6 +89,10 @@ def test_a_preamble_naming_the_passages_is_removed_and_its_markers_kept():
     assert strip_preamble("根据提供的资料中的内容，学费为6000元。") == "学费为6000元。"
     assert strip_preamble("According to the passages, the deductible is $1,500.") == "The deductible is $1,500."
     assert strip_preamble("Based on the provided documents [2], parking costs $8.") == "[2] Parking costs $8."
+    # the case line's header, echoed as a source (samples-en-003)
+    assert strip_preamble("Based on the case that fits the question, Flights of 6 to 9 hours are booked in premium "
+                          "economy.") == "Flights of 6 to 9 hours are booked in premium economy."
+    assert strip_preamble("根据符合问题条件的条款，年假为10天。") == "年假为10天。"
     # a claim that merely starts with such words is left alone
     for text in ["根据第十三条，年假为10天。", "According to Contoso policy, laptops are replaced every 3 years.",
                  "Based on your years of service, you get 15 days."]:
