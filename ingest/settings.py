@@ -86,7 +86,7 @@ class Settings:
     on_model_refusal: str = "unasked"
     max_new_tokens: int = 200
     # Copied passage text checked this many tokens at a time instead of generated one by one
-    # (prompt-lookup decoding, rag.decoding); greedy answers unchanged, 0 turns it off.
+    # (prompt-lookup decoding, rag.decoding); greedy answers the same up to near-ties, 0 turns it off.
     # Measured: see EVAL.md "Prompt-lookup decoding".
     prompt_lookup_tokens: int = 10
     generation_timeout_s: float = 120.0

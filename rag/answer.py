@@ -5,7 +5,6 @@ retrieval, refusal, the prompt budget and citations are decided here, in code.
 """
 from __future__ import annotations
 
-
 import logging
 import re
 import threading
