@@ -71,6 +71,48 @@ def names_document(question: str, file_name: str) -> bool:
     return run == len(words) or (run >= 2 and run / len(words) >= MIN_SHARE)
 
 
+def _capitalised_runs(question: str) -> list[list[str]]:
+    """Runs of two or more consecutive capitalised latin words, lower-cased: how a partial
+    document name is written in prose ("under the Northwind Standard plan")."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for word in re.findall(r"[A-Za-z0-9]+|[^\sA-Za-z0-9]", question):
+        if word[0].isupper():
+            current.append(word.lower())
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = []
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def _contains_run(words: list[str], run: list[str]) -> bool:
+    return any(words[i:i + len(run)] == run for i in range(len(words) - len(run) + 1))
+
+
+def _distinctive_names(question: str, names: list[list[str]]) -> list[bool]:
+    """Which names the question picks out by a capitalised run of two or more of their words
+    that holds every word of the name no other indexed name has: "Northwind Standard" is half
+    of Northwind_Standard_Benefits_Details.pdf (below MIN_SHARE), yet it holds the one word that
+    tells that file from the others. "Northwind Health" (the insurer, in 20 English dev
+    questions about either plan) lacks "plus" and so does not name Northwind_Health_Plus_...;
+    with one file indexed, every word of its name is needed."""
+    runs = _capitalised_runs(question)
+    out = []
+    for i, words in enumerate(names):
+        others = {w for j, other in enumerate(names) if j != i for w in other}
+        own = set(words) - others
+        out.append(bool(own) and any(
+            own <= set(run[a:b]) and _contains_run(words, run[a:b])
+            for run in runs for a in range(len(run)) for b in range(a + 2, len(run) + 1)))
+    return out
+
+
 def named_documents(question: str, documents: list[tuple[Key, str]]) -> list[Key]:
-    """Keys (ids, paths) of the ``(key, file name)`` documents that ``question`` names."""
-    return [key for key, name in documents if names_document(question, name)]
+    """Keys (ids, paths) of the ``(key, file name)`` documents that ``question`` names: in full
+    or most of it (``names_document``), or by a capitalised part no other file name shares."""
+    names = [[] if all(w.isdigit() for w in name_words(n)) else name_words(n) for _, n in documents]
+    distinctive = _distinctive_names(question, names)
+    return [key for (key, name), alone in zip(documents, distinctive) if alone or names_document(question, name)]

@@ -145,3 +145,34 @@ def test_a_sentence_in_other_word_forms_is_attributed_to_the_passage_that_says_i
     out = cite("Coordinating benefits with other employer plans requires using in-network providers.", passages)
     assert [c.passage.rowid for c in out.citations] == [4] and out.unsupported == []
     assert out.citations[0].quote == passages[3].body
+
+
+FIGURES = [
+    P(1, "在2019年法语专业四级考试（TFS4）中，中法学院学生通过率达96%，平均分为74.5分。"),
+    P(2, "在2021年法语专业四级考试（TFS4）中，中法学院学生通过率达93%，平均分为75.34分。"),
+    P(3, "Reimbursement of up to USD 1,000 per year is available for approved courses."),
+]
+
+
+def test_the_passage_that_states_a_claims_figures_is_cited_too():
+    # marked [1], worded like both, but only [2] gives 2021 and 75.34
+    out = cite("[1] 2021年中法学院TFS4的平均分是75.34分。", FIGURES)
+    assert [c.passage.rowid for c in out.citations] == [1, 2]
+    assert "75.34" in out.citations[1].quote
+    # unmarked: the better-worded passage, and the one with the figures
+    out = cite("2021年中法学院TFS4的平均分是75.34分。", FIGURES[:2])
+    assert 2 in [c.passage.rowid for c in out.citations]
+    # the marked passage states the figures: it alone
+    out = cite("2019年中法学院TFS4的平均分为74.5分[1]。", FIGURES)
+    assert [c.passage.rowid for c in out.citations] == [1]
+
+
+def test_figures_compare_without_thousands_separators_or_list_numbers():
+    out = cite("1. Courses are reimbursed up to USD 1000 per year [1].", FIGURES)
+    assert [c.passage.rowid for c in out.citations] == [3]
+
+
+def test_figures_no_passage_states_leave_the_citation_as_it_was():
+    # 76 is in neither passage: the model's marker stands as before
+    out = cite("2021年中法学院TFS4的平均分为76分[1]。", FIGURES[:2])
+    assert [c.passage.rowid for c in out.citations] == [1]

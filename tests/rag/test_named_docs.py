@@ -39,3 +39,21 @@ def test_named_documents_returns_the_ids_named():
     docs = [(1, "employee_handbook.pdf"), (2, "travel_policy.pdf"), (3, "faq.md")]
     assert named_documents("Does the travel policy or the employee handbook cover taxis?", docs) == [1, 2]
     assert named_documents("Are taxis covered?", docs) == []
+
+
+PLANS = [(1, "Northwind_Standard_Benefits_Details.pdf"), (2, "Northwind_Health_Plus_Benefits_Details.pdf"),
+         (3, "Benefit_Options.pdf")]
+
+
+def test_a_capitalised_part_of_a_name_that_tells_it_from_the_others_names_it():
+    assert named_documents("What is prior-authorization in Northwind Standard?", PLANS) == [1]
+    assert named_documents("What does Health Plus cover for glasses?", PLANS) == [2]
+
+
+def test_a_part_shared_with_other_names_or_lower_case_names_nothing():
+    # "Northwind Health" is the insurer: in one file name, but without what tells that file apart
+    assert named_documents("What services does Northwind Health cover?", PLANS) == []
+    assert named_documents("What is prior-authorization in northwind standard?", PLANS) == []
+    assert named_documents("Which Benefits Details apply?", PLANS) == []
+    # with one file indexed, a part is not enough: every word of its name is its own
+    assert named_documents("What is prior-authorization in Northwind Standard?", PLANS[:1]) == []
