@@ -6,6 +6,7 @@ on them (hit@k and reciprocal rank at document and location level).
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -132,16 +133,54 @@ def _section_parts(section: str) -> list[str]:
     return [" ".join(p.split()).casefold() for p in text.split(">") if p.strip()]
 
 
+# A heading's own numbering ("3.1", "Chapter 2", "(a)", "第三章", "一、", "（二）"): Word's automatic
+# numbering is not in the paragraph text, so a gold source and the parsed document can disagree
+# on it for the same heading.
+_HEADING_NUMBER = re.compile(
+    r"^(?:(?:chapter|section|article|part|appendix|annex|schedule)\s+[0-9ivx]+(?:[.\-][0-9]+)*"
+    r"|[0-9]+(?:[.\-][0-9]+)*[a-z]?(?![0-9a-z])"
+    r"|\(?[a-z]\)|[a-z](?=[.)]\s)|[ivx]{1,5}(?=[.)])"
+    r"|第[一二三四五六七八九十百零〇两0-9]+[章节条部分篇款项编]"
+    r"|[一二三四五六七八九十百]+(?=[、.．])"
+    r"|[（(][一二三四五六七八九十0-9]+[)）])"
+    r"[.)、:：．]?\s*"
+)
+
+
+def _split_heading(component: str) -> tuple[str | None, str]:
+    """(numbering or None, title) of one normalised heading."""
+    m = _HEADING_NUMBER.match(component)
+    if not m:
+        return None, component
+    number, title = m.group(0).strip(), component[m.end():].strip()
+    if title and number[-1] not in ".)、:：．）" and m.group(0) == number:
+        return None, component  # "第二节补充": no space or mark after the number, one word
+    return number.rstrip(".)、:：．") or None, title
+
+
+def _same_heading(item: str, gold: str) -> bool:
+    """Equal, or equal once a numbering only one side writes is set aside ("3.1 Annual leave" and
+    "Annual leave"), or the same number where only one side gives the title ("第三章 总则" and
+    "第三章"). Two different numbers never match ("2 Scope" is not "3 Scope")."""
+    if item == gold:
+        return True
+    (item_no, item_title), (gold_no, gold_title) = _split_heading(item), _split_heading(gold)
+    if item_title and item_title == gold_title:
+        return item_no is None or gold_no is None
+    return item_no is not None and item_no == gold_no and not (item_title and gold_title)
+
+
 def section_match(item_section: str | None, gold_section: str) -> bool:
-    """Equal, or the gold path is a prefix (the chunk sits deeper inside the gold section)
-    or a suffix (the gold names only the last headings) of the chunk's path, comparing
-    whole heading components after width/space/case normalisation."""
+    """The gold path runs, heading by heading, somewhere inside the chunk's path: equal, a
+    prefix (the chunk sits deeper inside the gold section), a suffix (the gold names only the
+    last headings) or between (both), after width/space/case normalisation, whole headings
+    only, a numbering only one side writes set aside."""
     if not item_section:
         return False
     item, gold = _section_parts(item_section), _section_parts(gold_section)
     if not gold or len(gold) > len(item):
         return False
-    return item[: len(gold)] == gold or item[-len(gold) :] == gold
+    return any(all(_same_heading(item[i + j], g) for j, g in enumerate(gold)) for i in range(len(item) - len(gold) + 1))
 
 
 def _sheet_match(item: RetrievedItem, gold: GoldSource) -> bool:

@@ -57,6 +57,17 @@ def test_page_gold_needs_the_same_doc_and_a_page():
     ("第三章", "第三章 > 第二节", False),  # chunk is broader than the gold section
     ("第四章 > 第二节 > 附则", "第三章 > 第二节", False),
     (None, "第三章", False),
+    ("Policy > Leave > Annual leave > Carry-over", "Leave > Annual leave", True),  # both ends deeper
+    ("3 Leave > 3.1 Annual leave", "Leave > Annual leave", True),  # numbering only one side writes
+    ("Leave > Annual leave", "3 Leave > 3.1 Annual leave", True),
+    ("第三章 总则 > 一、申请条件", "总则 > 申请条件", True),
+    ("第三章 总则", "第三章", True),  # the same number, the title on one side only
+    ("Chapter 2: Scope", "Scope", True),
+    ("(a) Eligibility", "Eligibility", True),
+    ("3 Scope", "2 Scope", False),  # two numbers that differ
+    ("第四章 总则", "第三章", False),
+    ("2024 Budget > Travel", "2025 Budget > Travel", False),
+    ("Annual leave", "Leave", False),
 ])
 def test_section_matching(item, gold, expected):
     assert section_match(item, gold) is expected
