@@ -26,7 +26,7 @@ from rag.eval.retrieval import citation_correct
 from rag.eval.runner import default_eval_index, to_item
 
 KNOBS = {"tie": "ATTRIBUTE_TIE", "max": "ATTRIBUTE_MAX_PASSAGES", "min": "ATTRIBUTE_MIN_OVERLAP",
-         "margin": "REATTRIBUTE_MARGIN"}
+         "margin": "REATTRIBUTE_MARGIN", "figures": "CITE_FIGURE_HOLDER"}
 
 
 def parse_setting(text: str) -> dict[str, float]:
@@ -35,7 +35,7 @@ def parse_setting(text: str) -> dict[str, float]:
         key, _, value = part.partition("=")
         if key not in KNOBS:
             raise SystemExit(f"unknown knob {key!r}; choose from {sorted(KNOBS)}")
-        out[KNOBS[key]] = int(value) if key == "max" else float(value)
+        out[KNOBS[key]] = int(value) if key == "max" else bool(int(value)) if key == "figures" else float(value)
     return out
 
 

@@ -29,6 +29,9 @@ REATTRIBUTE_MIN_BETTER = 0.5  # ...by one that supports the sentence at least th
 # A cited passage that supports its sentence this much less than another passage does is also
 # replaced: the 0.5B model marks most sentences [1] whichever passage they come from.
 REATTRIBUTE_MARGIN = 0.3
+# A sentence whose cited passages miss one of its numbers also cites the passage stating them all
+# (see _cite_sentence); a switch so that bench/recite.py can measure it (EVAL.md).
+CITE_FIGURE_HOLDER = True
 _STOP_UNITS = frozenset("the a an of to in and or is are be for on with as by it that this at from".split())
 
 
@@ -219,7 +222,7 @@ def _cite_sentence(
         tied = [i for i in range(len(texts)) if scores[i] >= scores[best] - ATTRIBUTE_TIE]
         valid = [i + 1 for i in tied[:ATTRIBUTE_MAX_PASSAGES]]
     holders = _figure_holders(claim, texts)
-    if valid and holders and not any(n - 1 in holders for n in valid):
+    if CITE_FIGURE_HOLDER and valid and holders and not any(n - 1 in holders for n in valid):
         # The claim's figures ("75.34", "$35") are what a reader checks, so the passage that
         # states them all is cited too when the chosen ones do not (the model copied
         # "平均分是75.34分" from [3] and marked it [1], which gives another year's score).

@@ -96,9 +96,10 @@ def _distinctive_names(question: str, names: list[list[str]]) -> list[bool]:
     """Which names the question picks out by a capitalised run of two or more of their words
     that holds every word of the name no other indexed name has: "Northwind Standard" is half
     of Northwind_Standard_Benefits_Details.pdf (below MIN_SHARE), yet it holds the one word that
-    tells that file from the others. "Northwind Health" (the insurer, in 20 English dev
-    questions about either plan) lacks "plus" and so does not name Northwind_Health_Plus_...;
-    with one file indexed, every word of its name is needed."""
+    tells that file from the others (23 more of the 100 English dev questions name their
+    document so, each time the gold one). "Northwind Health", the insurer in questions about
+    either plan, lacks "plus" and so does not name Northwind_Health_Plus_...; with one file
+    indexed, every word of its name is needed."""
     runs = _capitalised_runs(question)
     out = []
     for i, words in enumerate(names):
