@@ -3,7 +3,7 @@ import pytest
 from ingest.textutil import split_sentences
 from rag.generation import load_llm
 from rag.passages import Passage
-from rag.prompting import SYSTEM, build_prompt, strip_case_header, strip_preamble
+from rag.prompting import MIN_TRIMMED_TOKENS, SYSTEM, build_prompt, strip_case_header, strip_preamble
 
 
 def P(i, body, page=None, sheet=None):
@@ -111,3 +111,20 @@ def test_best_last_order_keeps_the_budget_choice_and_puts_the_best_next_to_the_q
     assert last.tokens <= 450
     with pytest.raises(ValueError):
         build_prompt("Which form?", passages, llm.prompt_tokens, 450, order="random")
+
+
+def test_a_trimmed_passage_keeps_at_least_its_minimum_of_own_text(llm):
+    # Room for the last passage's label and its first sentence only ("Scope."): the label's own
+    # tokens used to carry such a stub over the minimum.
+    first = P(1, LONG[:1500])
+    last = Passage(2, "2", "/docs/a_rather_long_file_name_for_a_benefits_plan_document.pdf", None,
+                   "Scope. " + LONG, "Scope. " + LONG, "paragraph", 0, page_start=106, page_end=107,
+                   section="OTHER INFORMATION ABOUT THIS PLAN > Workers Compensation")
+    base = build_prompt("Which form?", [first], llm.prompt_tokens, 2000).tokens
+    label = llm.count_tokens("[2] (" + last.label() + ")\n")
+    assert llm.count_tokens("Scope.") + 10 < MIN_TRIMMED_TOKENS
+    tight = build_prompt("Which form?", [first, last], llm.prompt_tokens, base + label + 16)
+    assert [pp.passage.rowid for pp in tight.passages] == [1]
+    roomy = build_prompt("Which form?", [first, last], llm.prompt_tokens, base + label + 80)
+    assert [pp.passage.rowid for pp in roomy.passages] == [1, 2] and roomy.passages[1].trimmed
+    assert llm.count_tokens(roomy.passages[1].text) >= MIN_TRIMMED_TOKENS
