@@ -107,7 +107,7 @@ _FINISHED = re.compile(r"[.!?。！？；;:：)）\"”']\s*$")
 # ("4. **Job prospects**:") or a bare item number ("3.").
 _DANGLING = re.compile(r"[:：]\W*$|^\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9]\))\s*$")
 UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
-LOOSE_MATCH_REFUSED = "the model found no answer, and the passages match the question only loosely"
+LOOSE_MATCH_REFUSED = "the model gave no answer the passages hold, and they match the question only loosely"
 UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"  # the note's words (bench/recite.py reads them)
 
 
