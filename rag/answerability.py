@@ -24,9 +24,9 @@ DEFAULT_DENSE_THRESHOLD = 0.885
 COVERAGE_WEIGHT = 0.05
 # When the model writes nothing usable (markers only, "the documents do not say", or text no
 # passage holds), its best-matching sentences stand in for it only if the support clears the
-# threshold by this much; otherwise the question is refused. On the dev sets' answered runs, 21
-# answerable questions got such a reply, all with support >= 0.943, and 15 of their stand-ins were
-# right; of the 45 unanswerable questions written for this project, 12 got one, 11 of them below
+# threshold by this much; otherwise the question is refused. In the answered dev runs, 22 of 173
+# answerable questions got such a reply, all with support >= 0.943 (13 of their stand-ins right);
+# of the 43 unanswerable ones in bench/refusal, 12 got one past the threshold, 11 of them below
 # 0.935 (EVAL.md "The model's empty reply").
 EXTRACT_MARGIN = 0.05
 DEFAULT_COVERAGE_THRESHOLD = 0.5  # keyword-only indexes
