@@ -17,6 +17,8 @@ and a longer single word only when it is written as a name (capitalised, or with
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Hashable, TypeVar
 
@@ -29,22 +31,28 @@ MIN_SHARE = 0.6  # a partial name must cover this share of the file name's words
 MIN_SINGLE_WORD_CHARS = 5  # "faq", "2024", "plan" alone do not name a file
 
 
+@lru_cache(maxsize=65536)  # file names repeat across every question; a tuple, so callers cannot change it
+def _name_words(file_name: str) -> tuple[str, ...]:
+    stem = PurePath(file_name).stem if "." in file_name else file_name
+    return tuple(_WORD.findall(stem.lower()))
+
+
 def name_words(file_name: str) -> list[str]:
     """Lower-case words of a file name without its extension (``Northwind_Health_Plus.pdf`` ->
     ``['northwind', 'health', 'plus']``); a run of CJK characters is one word."""
-    stem = PurePath(file_name).stem if "." in file_name else file_name
-    return _WORD.findall(stem.lower())
+    return list(_name_words(file_name))
 
 
-def _longest_run(name: list[str], question: list[str]) -> int:
-    """Length of the longest run of consecutive name words found consecutively in the question."""
-    best = 0
+def _longest_run(name: list[str], question: list[str]) -> list[str]:
+    """The longest run of consecutive name words found consecutively in the question."""
+    best: list[str] = []
     for i in range(len(question)):
         for j in range(len(name)):
             n = 0
             while i + n < len(question) and j + n < len(name) and question[i + n] == name[j + n]:
                 n += 1
-            best = max(best, n)
+            if n > len(best):
+                best = name[j:j + n]
     return best
 
 
@@ -67,24 +75,28 @@ def names_document(question: str, file_name: str) -> bool:
     if any(is_cjk(w[0]) for w in words):
         # CJK text has no spaces: the whole name must appear as written, latin words included
         return "".join(words) in "".join(q)
-    run = _longest_run(words, q)
+    run = len(_longest_run(words, q))
     return run == len(words) or (run >= 2 and run / len(words) >= MIN_SHARE)
 
 
 def _capitalised_runs(question: str) -> list[list[str]]:
-    """Runs of two or more consecutive capitalised latin words, lower-cased: how a partial
-    document name is written in prose ("under the Northwind Standard plan")."""
+    """Runs of two or more consecutive capitalised latin words or numbers, at least one of them a
+    word, lower-cased: how a partial document name is written in prose ("under the Northwind
+    Standard plan", "the 2024 Annual Report")."""
     runs: list[list[str]] = []
     current: list[str] = []
+
+    def close() -> None:
+        if len(current) >= 2 and any(not w.isdigit() for w in current):
+            runs.append(list(current))
+        current.clear()
+
     for word in re.findall(r"[A-Za-z0-9]+|[^\sA-Za-z0-9]", question):
-        if word[0].isupper():
+        if word[0].isupper() or word.isdigit():
             current.append(word.lower())
-            continue
-        if len(current) >= 2:
-            runs.append(current)
-        current = []
-    if len(current) >= 2:
-        runs.append(current)
+        else:
+            close()
+    close()
     return runs
 
 
@@ -101,11 +113,14 @@ def _distinctive_names(question: str, names: list[list[str]]) -> list[bool]:
     either plan, lacks "plus" and so does not name Northwind_Health_Plus_...; with one file
     indexed, every word of its name is needed."""
     runs = _capitalised_runs(question)
+    if not runs:
+        return [False] * len(names)
+    asked = {w for run in runs for w in run}
+    holders = Counter(w for words in names for w in set(words))  # names holding each word
     out = []
-    for i, words in enumerate(names):
-        others = {w for j, other in enumerate(names) if j != i for w in other}
-        own = set(words) - others
-        out.append(bool(own) and any(
+    for words in names:
+        own = {w for w in words if holders[w] == 1}
+        out.append(bool(own) and own <= asked and any(
             own <= set(run[a:b]) and _contains_run(words, run[a:b])
             for run in runs for a in range(len(run)) for b in range(a + 2, len(run) + 1)))
     return out
@@ -116,4 +131,26 @@ def named_documents(question: str, documents: list[tuple[Key, str]]) -> list[Key
     or most of it (``names_document``), or by a capitalised part no other file name shares."""
     names = [[] if all(w.isdigit() for w in name_words(n)) else name_words(n) for _, n in documents]
     distinctive = _distinctive_names(question, names)
-    return [key for (key, name), alone in zip(documents, distinctive) if alone or names_document(question, name)]
+    q = _WORD.findall(question.lower())
+    asked = set(q)
+    out = []
+    for (key, name), words, alone in zip(documents, names, distinctive):
+        if alone:
+            out.append(key)
+        elif not words or not (asked & set(words) or any(is_cjk(w[0]) for w in words)):
+            continue  # no word of the name in the question (cheap, and most names of a large index)
+        elif names_document(question, name) and not _ambiguous_part(words, names, q):
+            out.append(key)
+    return out
+
+
+def _ambiguous_part(words: list[str], names: list[list[str]], question: list[str]) -> bool:
+    """A part of a name ("Annual Report") that another indexed name holds too, while the question
+    has none of the words that tell this name from that one ("2024" for 2024_Annual_Report.pdf
+    against 2023_Annual_Report.pdf): it does not say which of them is meant."""
+    run = _longest_run(words, question)
+    if not run or len(run) == len(words):
+        return False
+    asked = set(question)
+    return any(other is not words and _contains_run(other, run) and not (set(words) - set(other)) & asked
+               for other in names)

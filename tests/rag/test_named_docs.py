@@ -57,3 +57,9 @@ def test_a_part_shared_with_other_names_or_lower_case_names_nothing():
     assert named_documents("Which Benefits Details apply?", PLANS) == []
     # with one file indexed, a part is not enough: every word of its name is its own
     assert named_documents("What is prior-authorization in Northwind Standard?", PLANS[:1]) == []
+
+
+def test_a_year_in_the_name_tells_editions_apart():
+    reports = [(1, "2024_Annual_Report.pdf"), (2, "2023_Annual_Report.pdf")]
+    assert named_documents("What did the 2024 Annual Report say about travel?", reports) == [1]
+    assert named_documents("What changed between 2023 and 2024?", reports) == []
