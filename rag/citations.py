@@ -221,8 +221,8 @@ def _cite_sentence(
         # documents (two editions of a plan, a policy and its FAQ), and the reader should see both.
         tied = [i for i in range(len(texts)) if scores[i] >= scores[best] - ATTRIBUTE_TIE]
         valid = [i + 1 for i in tied[:ATTRIBUTE_MAX_PASSAGES]]
-    holders = _figure_holders(claim, texts)
-    if CITE_FIGURE_HOLDER and valid and holders and not any(n - 1 in holders for n in valid):
+    holders = _figure_holders(claim, texts, scores) if CITE_FIGURE_HOLDER and valid else None
+    if holders and not any(n - 1 in holders for n in valid):
         # The claim's figures ("75.34", "$35") are what a reader checks, so the passage that
         # states them all is cited too when the chosen ones do not (the model copied
         # "平均分是75.34分" from [3] and marked it [1], which gives another year's score).
@@ -241,20 +241,21 @@ _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)、]\s+")
 
 
+@lru_cache(maxsize=1024)  # a passage is read once per answer sentence
 def _figures(text: str) -> frozenset[str]:
     """The numbers written in ``text``, thousands separators dropped ("USD 1,000" -> "1000")."""
     text = unicodedata.normalize("NFKC", text)
     return frozenset(m.group().replace(",", "") for m in _FIGURE.finditer(text))
 
 
-def _figure_holders(claim: str, texts: list[str]) -> set[int] | None:
+def _figure_holders(claim: str, texts: list[str], scores: list[float]) -> set[int] | None:
     """Indexes of the passages that state every number of the claim (a list item's own number
-    aside) and support it at least ATTRIBUTE_MIN_OVERLAP; None when the claim has no number or
-    no such passage, so that support alone decides."""
+    aside) and support it (``scores``) at least ATTRIBUTE_MIN_OVERLAP; None when the claim has
+    no number or no such passage, so that support alone decides."""
     wanted = _figures(_LIST_NUMBER.sub("", claim))
     if not wanted:
         return None
-    holders = {i for i, t in enumerate(texts) if wanted <= _figures(t) and support(claim, t) >= ATTRIBUTE_MIN_OVERLAP}
+    holders = {i for i, t in enumerate(texts) if scores[i] >= ATTRIBUTE_MIN_OVERLAP and wanted <= _figures(t)}
     return holders or None
 
 
