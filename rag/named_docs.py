@@ -129,7 +129,7 @@ def _distinctive_names(question: str, names: list[list[str]]) -> list[bool]:
 def named_documents(question: str, documents: list[tuple[Key, str]]) -> list[Key]:
     """Keys (ids, paths) of the ``(key, file name)`` documents that ``question`` names: in full
     or most of it (``names_document``), or by a capitalised part no other file name shares."""
-    names = [[] if all(w.isdigit() for w in name_words(n)) else name_words(n) for _, n in documents]
+    names = [_unless_numbers(name_words(n)) for _, n in documents]
     distinctive = _distinctive_names(question, names)
     q = _WORD.findall(question.lower())
     asked = set(q)
@@ -142,6 +142,11 @@ def named_documents(question: str, documents: list[tuple[Key, str]]) -> list[Key
         elif names_document(question, name) and not _ambiguous_part(words, names, q):
             out.append(key)
     return out
+
+
+def _unless_numbers(words: list[str]) -> list[str]:
+    """A name of numbers only ("380.txt") names nothing (see names_document): no words."""
+    return [] if all(w.isdigit() for w in words) else words
 
 
 def _ambiguous_part(words: list[str], names: list[list[str]], question: list[str]) -> bool:
