@@ -155,22 +155,63 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
         sentences = split_sentences(re.sub(r"((?:" + _MARKER.pattern + r")+)[ \t]+", lambda m: m.group(1) + "\n", line))
         lines.append((leading, sentences))
     order: list[int] = []  # prompt numbers in order of first citation
-    rendered_lines: list[list[str]] = []
+    rendered_lines: list[list[tuple[str, str]]] = []
     cited_by: dict[int, list[str]] = {}
     unsupported: list[str] = []
+    said: list[frozenset[str]] = []  # the units of each claim kept so far
+    in_list = False
     for leading, line_sentences in lines:
-        rendered = []
+        rendered: list[tuple[str, str]] = []
         rendered_lines.append(rendered)
+        # In a list (an item's line or the line after one) a repeat is kept: each item is read
+        # on its own, and a caveat may apply to each ("• Emergency ... However, the provider
+        # must submit a claim"; "• Having no access to other transportation").
+        item = bool(line_sentences) and bool(_LIST_ITEM.match(line_sentences[0]))
+        repeats_allowed, in_list = item or in_list, item
         for sentence in line_sentences:
             # An unmarked sentence of a line that opens with markers takes that line's markers.
             if leading and not _MARKER.search(sentence):
                 sentence += leading
+            if _said_before(strip_markers(sentence), said) and not repeats_allowed:
+                continue
+            if not rendered and line_sentences[0] is not sentence and sentence[:1].islower():
+                sentence = sentence[0].upper() + sentence[1:]  # its line's opening clause was a repeat
             _cite_sentence(sentence, passages, texts, order, rendered, cited_by, unsupported)
     citations = [
         Citation(i + 1, passages[n - 1], best_quote(" ".join(cited_by[n]), texts[n - 1])) for i, n in enumerate(order)
     ]
-    text = "\n".join(_join(r) for r in rendered_lines if r)
+    text = "\n".join(_join(_marks_once(r)) for r in rendered_lines if r)
     return CitedAnswer(text, citations, unsupported)
+
+
+REPEAT_MIN_UNITS = 4  # a shorter claim ("Yes.", "不可以") may well repeat on purpose
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、]|[（(]?[一二三四五六七八九十\d]{1,2}[)）、])\s*")
+
+
+def _said_before(claim: str, said: list[frozenset[str]]) -> bool:
+    """Whether ``claim`` says again what one claim kept so far says: all its content units in it,
+    and that claim not much longer (a sentence that a longer one merely touches on is its own
+    point). Noted as said either way. The 0.5B model copies one fact from each of two passages
+    that state it ("5 failed sign-in attempts lock my account for 30 minutes.[1] ... 5 failed
+    sign-in attempts lock my account for 30 minutes;[2]"), or loops; the reader is told it once."""
+    units = _units(claim)
+    said.append(units)
+    return len(units) >= REPEAT_MIN_UNITS and any(
+        units <= earlier and len(earlier) <= 1.5 * len(units) for earlier in said[:-1])
+
+
+_CLAUSE_END = re.compile(r"[;；]\s*$")
+
+
+def _marks_once(parts: list[tuple[str, str]]) -> list[str]:
+    """A line's claims with their markers, but a run of clauses (ending in ";") citing the same
+    passages marked once, at its end: a table row copied field by field ("城市级别: 一类城市;[1]适用城市:
+    北京、上海;[1]职级: 经理及以上;[1]...") reads as one claim from one place."""
+    out = []
+    for i, (claim, marks) in enumerate(parts):
+        run_goes_on = i + 1 < len(parts) and parts[i + 1][1] == marks and _CLAUSE_END.search(claim)
+        out.append(claim if run_goes_on and marks else claim + marks)
+    return out
 
 
 # A list item's bullet or number may come before them ("- [2] The rate is ...").
@@ -195,7 +236,7 @@ def _cite_sentence(
     passages: list[Passage],
     texts: list[str],
     order: list[int],
-    rendered: list[str],
+    rendered: list[tuple[str, str]],
     cited_by: dict[int, list[str]],
     unsupported: list[str],
 ) -> None:
@@ -233,8 +274,7 @@ def _cite_sentence(
         if n not in order:
             order.append(n)
         cited_by.setdefault(n, []).append(claim)
-    marks = "".join(f"[{order.index(n) + 1}]" for n in valid)
-    rendered.append(_attach(claim, marks))
+    rendered.append((claim, "".join(f"[{order.index(n) + 1}]" for n in valid)))
 
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
@@ -259,15 +299,12 @@ def _figure_holders(claim: str, texts: list[str], scores: list[float]) -> set[in
     return holders or None
 
 
-def _attach(claim: str, marks: str) -> str:
-    """Markers go after the sentence's end punctuation, as in footnoted text ("…30 days.[1]")."""
-    return claim + marks
-
-
 def _join(parts: list[str]) -> str:
     out = ""
     for part in parts:
-        if out and not (is_cjk(out[-1]) or is_cjk(part[0]) or out[-1] == "]" and is_cjk(part[0])):
+        # Markers go after the sentence's end punctuation, as in footnoted text ("…30 days.[1]");
+        # Chinese runs on without spaces, but not after a Latin ";" left without its markers.
+        if out and (out[-1] == ";" or not (is_cjk(out[-1]) or is_cjk(part[0]))):
             out += " "
         out += part
     return out

@@ -176,3 +176,35 @@ def test_figures_no_passage_states_leave_the_citation_as_it_was():
     # 76 is in neither passage: the model's marker stands as before
     out = cite("2021年中法学院TFS4的平均分为76分[1]。", FIGURES[:2])
     assert [c.passage.rowid for c in out.citations] == [1]
+
+
+TWICE = [
+    P(1, "After 5 failed sign-in attempts the account is locked for 30 minutes. Use the self-service portal."),
+    P(2, "5 failed sign-in attempts lock the account for 30 minutes; to unlock it sooner, call the desk."),
+]
+
+
+def test_a_claim_said_again_from_another_passage_is_said_once():
+    out = cite("5 failed sign-in attempts lock the account for 30 minutes.[1]\n"
+               "5 failed sign-in attempts lock the account for 30 minutes;[2] to unlock it sooner, call the desk.[2]",
+               TWICE)
+    assert out.text == ("5 failed sign-in attempts lock the account for 30 minutes.[1]\n"
+                        "To unlock it sooner, call the desk.[2]")
+
+
+def test_a_repeat_in_a_list_or_a_short_one_or_one_a_longer_claim_touches_is_kept():
+    listed = "The lock lasts 30 minutes after 5 failed sign-in attempts.[1]\n- 5 failed sign-in attempts lock the account for 30 minutes.[2]"
+    assert cite(listed, TWICE).text.count("5 failed") == 2
+    assert cite("Yes, locked.[1] Yes, locked.[2]", TWICE).text.count("locked") == 2
+    longer = ("After 5 failed sign-in attempts the account is locked for 30 minutes, and the self-service portal unlocks it"
+              " sooner or the desk can be called.[1] The account is locked for 30 minutes.[2]")
+    assert cite(longer, TWICE).text.count("30 minutes") == 2
+
+
+def test_a_table_row_copied_field_by_field_is_marked_once():
+    row = [P(1, "城市级别: 一类城市; 职级: 经理及以上; 住宿标准(元/晚): 800; 伙食补贴(元/天): 150")]
+    out = cite("城市级别: 一类城市;[1]职级: 经理及以上;[1]住宿标准(元/晚): 800;[1]伙食补贴(元/天): 150[1]", row)
+    assert out.text == "城市级别: 一类城市; 职级: 经理及以上; 住宿标准(元/晚): 800; 伙食补贴(元/天): 150[1]"
+    # clauses from different passages keep their own markers
+    out = cite("The mileage rate is USD 0.62 per mile;[2] claims are due within 30 days.[1]", PASSAGES)
+    assert out.text == "The mileage rate is USD 0.62 per mile;[1] claims are due within 30 days.[2]"
