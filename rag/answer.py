@@ -270,8 +270,9 @@ class Answerer:
         cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
         # A reply no passage supports in any sentence (an echo of the question, "24" for a count
-        # the passages give as 14) is not shown as the answer: nothing in it could be cited.
-        unsupported = cited is not None and bool(cited.text.strip()) and not cited.citations
+        # the passages give as 14, "午餐的平均价格是200元" from a page about something else) is not
+        # shown as the answer, even where the model marked a passage: none holds half its words.
+        unsupported = cited is not None and bool(cited.text.strip()) and not cited.supported
         if cited is not None and cited.text.strip() and not unsupported or cancelled:
             # (stopped by the user: what was written so far, never a substitute)
             yield finish(cited.text if cited else "", False, "llm", cited.citations if cited else [],

@@ -46,7 +46,15 @@ class Citation:
 class CitedAnswer:
     text: str  # answer with markers renumbered to the citations list
     citations: list[Citation]
-    unsupported: list[str]  # answer sentences no passage supports
+    # answer sentences no passage supports: none holds ATTRIBUTE_MIN_OVERLAP of their words,
+    # whatever the model marked ("公司食堂几点开饭是中的第2条内容。[1]" keeps its marker, and is listed)
+    unsupported: list[str]
+    claims: int = 0  # answer sentences in all, so that a reply of only unsupported ones can be told
+
+    @property
+    def supported(self) -> bool:
+        """Whether some sentence of the answer is supported by a passage."""
+        return len(self.unsupported) < self.claims
 
 
 _stemmers = threading.local()  # a Snowball stemmer keeps state between calls: one per thread
@@ -181,7 +189,7 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
         Citation(i + 1, passages[n - 1], best_quote(" ".join(cited_by[n]), texts[n - 1])) for i, n in enumerate(order)
     ]
     text = "\n".join(_join(_marks_once(r)) for r in rendered_lines if r)
-    return CitedAnswer(text, citations, unsupported)
+    return CitedAnswer(text, citations, unsupported, sum(len(r) for r in rendered_lines))
 
 
 REPEAT_MIN_UNITS = 4  # a shorter claim ("Yes.", "不可以") may well repeat on purpose
@@ -268,7 +276,7 @@ def _cite_sentence(
         # states them all is cited too when the chosen ones do not (the model copied
         # "平均分是75.34分" from [3] and marked it [1], which gives another year's score).
         valid.append(max(holders, key=lambda i: scores[i]) + 1)
-    if not valid:
+    if not valid or best is None or scores[best] < ATTRIBUTE_MIN_OVERLAP:
         unsupported.append(claim)
     for n in valid:
         if n not in order:

@@ -177,12 +177,14 @@ def test_a_reply_cut_by_the_token_limit_loses_its_fragment_with_a_note(rag_setti
         assert not cut and "carry over to the" in answer.text
 
 
+@pytest.mark.parametrize("reply", ["Quarterly bonuses reward punctual invoicing.",
+                                   "[1] Quarterly bonuses reward punctual invoicing."])  # marked, still unsupported
 @pytest.mark.parametrize("policy, mode", [("extract", "extractive"), ("refuse", "refusal")])
-def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, policy, mode):
+def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, policy, mode, reply):
     answerer = Answerer(rag_settings.replace(on_model_refusal=policy))
-    answerer._llm = _FixedReplyModel(answerer.llm(), "Quarterly bonuses reward punctual invoicing.")
+    answerer._llm = _FixedReplyModel(answerer.llm(), reply)
     answer = answerer.answer("How many days of annual leave do employees receive?")
-    assert answer.mode == mode and answer.raw == "Quarterly bonuses reward punctual invoicing."
+    assert answer.mode == mode and answer.raw == reply
     assert "bonuses" not in answer.text
     if policy == "extract":
         assert "25 days" in answer.text and answer.citations
@@ -191,7 +193,8 @@ def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, po
         assert answer.refused and answer.citations == []
 
 
-@pytest.mark.parametrize("reply", ["[1] [2]", "Quarterly bonuses reward punctual invoicing."])
+@pytest.mark.parametrize("reply", ["[1] [2]", "Quarterly bonuses reward punctual invoicing.",
+                                   "Quarterly bonuses reward punctual invoicing.[1]"])
 def test_an_empty_reply_on_loosely_matching_passages_is_a_refusal(rag_settings, reply):
     """Markers only, or text no passage holds: the best sentences stand in for it only when the
     passages clear the refusal threshold by EXTRACT_MARGIN."""

@@ -208,3 +208,13 @@ def test_a_table_row_copied_field_by_field_is_marked_once():
     # clauses from different passages keep their own markers
     out = cite("The mileage rate is USD 0.62 per mile;[2] claims are due within 30 days.[1]", PASSAGES)
     assert out.text == "The mileage rate is USD 0.62 per mile;[1] claims are due within 30 days.[2]"
+
+
+def test_a_marked_sentence_its_passages_hardly_hold_is_listed_as_unsupported():
+    # the model's marker stays (the reader sees what it claimed), but the answer knows that no
+    # passage holds half the sentence's words
+    out = cite("Quarterly bonuses reward punctual invoicing.[2]", PASSAGES)
+    assert out.text == "Quarterly bonuses reward punctual invoicing.[1]"
+    assert out.unsupported == ["Quarterly bonuses reward punctual invoicing."] and not out.supported
+    out = cite("Quarterly bonuses reward punctual invoicing.[2] The mileage rate is USD 0.62 per mile.[2]", PASSAGES)
+    assert out.unsupported == ["Quarterly bonuses reward punctual invoicing."] and out.supported
