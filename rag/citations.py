@@ -161,7 +161,7 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
     for line in answer.split("\n"):
         leading, line = _leading_markers(line)
         sentences = split_sentences(re.sub(r"((?:" + _MARKER.pattern + r")+)[ \t]+", lambda m: m.group(1) + "\n", line))
-        lines.append((leading, sentences))
+        lines.append((leading, _clauses_take_run_markers(sentences)))
     order: list[int] = []  # prompt numbers in order of first citation
     rendered_lines: list[list[tuple[str, str]]] = []
     cited_by: dict[int, list[str]] = {}
@@ -190,6 +190,24 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
     ]
     text = "\n".join(_join(_marks_once(r)) for r in rendered_lines if r)
     return CitedAnswer(text, citations, unsupported, sum(len(r) for r in rendered_lines))
+
+
+def _clauses_take_run_markers(sentences: list[str]) -> list[str]:
+    """An unmarked clause ending in ";" takes the markers that close its run of clauses: in
+    "City tier: Tier 3; Lodging cap (USD): 160; Meals (USD): 50[2]" the marker stands for the
+    whole sentence, as a footnote does, and the fields had been attributed one by one, some to
+    another passage that shares "Tier 3"."""
+    out = list(sentences)
+    closing = ""
+    for i in range(len(out) - 1, -1, -1):
+        found = _MARKER.findall(out[i])
+        if found:
+            closing = "".join(f"[{g}]" for g in found)
+        elif closing and _CLAUSE_END.search(out[i]):
+            out[i] += closing
+        else:
+            closing = ""
+    return out
 
 
 REPEAT_MIN_UNITS = 4  # a shorter claim ("Yes.", "不可以") may well repeat on purpose

@@ -40,7 +40,11 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
         # question's words most densely of all and says nothing: it was extracted as the answer's
         # first sentence, or glued before it as a lead-in (4 of 100 contoso --no-llm answers).
         headings = passage_headings([passage])
-        sentences = [s for s in split_sentences(passage.body) if heading_key(s) not in headings]
+        # A table row is one record: split at its ";" a field ("存储与传输要求: 存放于公司网盘") was
+        # extracted alone, and read as a lead-in it was glued to the next row's first field.
+        units = [line.strip() for line in passage.body.split("\n") if line.strip()] if passage.is_table \
+            else split_sentences(passage.body)
+        sentences = [s for s in units if heading_key(s) not in headings]
         if not sentences:
             continue
         scored = [(_score(s, terms), i) for i, s in enumerate(sentences)]
@@ -48,7 +52,7 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
         if score <= 0:
             continue
         chosen = [sentences[i]]
-        if _is_lead_in(sentences[i]) and i + 1 < len(sentences):
+        if not passage.is_table and _is_lead_in(sentences[i]) and i + 1 < len(sentences):
             chosen.append(sentences[i + 1])
         # earlier passages rank higher in retrieval: weigh that in
         best_per_passage.append((score * (1.0 - 0.1 * (n - 1)), n, chosen))

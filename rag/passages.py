@@ -13,6 +13,7 @@ class Scores:
     rerank: float | None = None
 
 
+TABLE_KINDS = ("row", "table")  # chunk kinds whose lines are table rows
 ALSO_IN_SHOWN = 5  # copies named on one line of the CLI and the page; the JSON lists every one
 
 
@@ -37,6 +38,11 @@ class Passage:
     # Near-duplicates folded into this passage (the same text in other files or places: a
     # policy copied into two handbooks). Shown as "also in", so the reader learns every source.
     copies: tuple["Passage", ...] = ()
+
+    @property
+    def is_table(self) -> bool:
+        """Whether the passage's lines are table rows ("header: value; header: value")."""
+        return self.kind in TABLE_KINDS
 
     @property
     def ordinals(self) -> tuple[int, ...]:

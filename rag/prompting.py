@@ -38,7 +38,6 @@ _MAY_REFUSE = {
 }
 _PASSAGES_HEADER = {"en": "Passages:", "zh": "资料："}
 _QUESTION_HEADER = {"en": "Question:", "zh": "问题："}
-TABLE_KINDS = ("row", "table")  # chunk kinds whose lines are table rows
 # Shown after the question when one case of a listed rule fits it (rag.case_match).
 _CASE_HEADER = {"en": "The case that fits the question:", "zh": "符合问题条件的条款："}
 
@@ -177,7 +176,7 @@ def build_prompt(
         blocks = [block_of(pp.n, pp.passage, pp.text) for pp in included]
     # The case line is added after the budget is filled: it quotes at most MAX_HINT_CHARS of a
     # passage already in the prompt, so it can exceed the budget by that much at most.
-    case = matching_case(question, [(p.n, p.text, p.passage.kind in TABLE_KINDS) for p in included])
+    case = matching_case(question, [(p.n, p.text, p.passage.is_table) for p in included])
     messages = [system, {"role": "user", "content": _user(lang, blocks, question, style, case)}]
     return Prompt(messages, included, lang, count_prompt_tokens(messages), len(passages) - len(included), case)
 

@@ -218,3 +218,11 @@ def test_a_marked_sentence_its_passages_hardly_hold_is_listed_as_unsupported():
     assert out.unsupported == ["Quarterly bonuses reward punctual invoicing."] and not out.supported
     out = cite("Quarterly bonuses reward punctual invoicing.[2] The mileage rate is USD 0.62 per mile.[2]", PASSAGES)
     assert out.unsupported == ["Quarterly bonuses reward punctual invoicing."] and out.supported
+
+
+def test_a_marker_closing_a_run_of_clauses_stands_for_each_of_them():
+    rates = [P(1, "Tier 3 cities: all other cities. Lodging is capped per night."),
+             P(2, "City tier: Tier 3; Cities: All other cities; Lodging cap (USD): 160; Meals (USD): 50")]
+    out = cite("City tier: Tier 3; Cities: All other cities; Lodging cap (USD): 160[2]", rates)
+    assert out.text == "City tier: Tier 3; Cities: All other cities; Lodging cap (USD): 160[1]"
+    assert [c.passage.rowid for c in out.citations] == [2]

@@ -46,3 +46,12 @@ def test_a_heading_of_the_passage_is_not_extracted():
     )
     # ...while the same line in a passage without that section is text like any other
     assert extract("What allergy testing and treatment services are covered?", [P(1, body)]).startswith("COVERED")
+
+
+def test_a_table_passage_gives_a_whole_row():
+    rows = ("级别: 内部; 存储与传输要求: 存放于公司网盘，不得发布到互联网\n"
+            "级别: 机密; 示例: 客户合同、运价协议; 存储与传输要求: 加密存储，禁止发送至个人邮箱")
+    table = Passage(1, "1", "/d/rates.xlsx", None, rows, rows, "row", 0)
+    assert extract("客户合同属于哪个级别？", [table]) == "级别: 机密; 示例: 客户合同、运价协议; 存储与传输要求: 加密存储，禁止发送至个人邮箱[1]"
+    # the same text as prose is read sentence by sentence
+    assert extract("客户合同属于哪个级别？", [P(1, rows)]).startswith("示例: 客户合同、运价协议")
