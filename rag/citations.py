@@ -166,7 +166,7 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
     rendered_lines: list[list[tuple[str, str]]] = []
     cited_by: dict[int, list[str]] = {}
     unsupported: list[str] = []
-    said: list[frozenset[str]] = []  # the units of each claim kept so far
+    said: list[tuple[frozenset[str], str]] = []  # each claim kept so far: its units, its letters
     in_list = False
     for leading, line_sentences in lines:
         rendered: list[tuple[str, str]] = []
@@ -214,16 +214,19 @@ REPEAT_MIN_UNITS = 4  # a shorter claim ("Yes.", "不可以") may well repeat on
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、]|[（(]?[一二三四五六七八九十\d]{1,2}[)）、])\s*")
 
 
-def _said_before(claim: str, said: list[frozenset[str]]) -> bool:
+def _said_before(claim: str, said: list[tuple[frozenset[str], str]]) -> bool:
     """Whether ``claim`` says again what one claim kept so far says: all its content units in it,
     and that claim not much longer (a sentence that a longer one merely touches on is its own
-    point). Noted as said either way. The 0.5B model copies one fact from each of two passages
-    that state it ("5 failed sign-in attempts lock my account for 30 minutes.[1] ... 5 failed
-    sign-in attempts lock my account for 30 minutes;[2]"), or loops; the reader is told it once."""
-    units = _units(claim)
-    said.append(units)
+    point), or its very words inside it (a copy cut short: "...创办了国内第一个“古典学" after the
+    whole sentence). Noted as said either way. The 0.5B model copies one fact from each of two
+    passages that state it ("5 failed sign-in attempts lock my account for 30 minutes.[1] ... 5
+    failed sign-in attempts lock my account for 30 minutes;[2]"), or loops; and one notice stands
+    in many files, cut at different places. The reader is told it once."""
+    units, letters = _units(claim), re.sub(r"[\W_]+", "", claim.lower())
+    said.append((units, letters))
     return len(units) >= REPEAT_MIN_UNITS and any(
-        units <= earlier and len(earlier) <= 1.5 * len(units) for earlier in said[:-1])
+        units <= earlier and (len(earlier) <= 1.5 * len(units) or letters in earlier_letters)
+        for earlier, earlier_letters in said[:-1])
 
 
 _CLAUSE_END = re.compile(r"[;；]\s*$")

@@ -196,8 +196,9 @@ def test_a_repeat_in_a_list_or_a_short_one_or_one_a_longer_claim_touches_is_kept
     listed = "The lock lasts 30 minutes after 5 failed sign-in attempts.[1]\n- 5 failed sign-in attempts lock the account for 30 minutes.[2]"
     assert cite(listed, TWICE).text.count("5 failed") == 2
     assert cite("Yes, locked.[1] Yes, locked.[2]", TWICE).text.count("locked") == 2
-    longer = ("After 5 failed sign-in attempts the account is locked for 30 minutes, and the self-service portal unlocks it"
-              " sooner or the desk can be called.[1] The account is locked for 30 minutes.[2]")
+    # every word of the second stands in the first, which says something else with them
+    longer = ("After 5 failed sign-in attempts within 30 minutes the account is locked, and the self-service portal"
+              " unlocks it sooner or the desk can be called.[1] The account is locked for 30 minutes.[2]")
     assert cite(longer, TWICE).text.count("30 minutes") == 2
 
 
@@ -226,3 +227,11 @@ def test_a_marker_closing_a_run_of_clauses_stands_for_each_of_them():
     out = cite("City tier: Tier 3; Cities: All other cities; Lodging cap (USD): 160[2]", rates)
     assert out.text == "City tier: Tier 3; Cities: All other cities; Lodging cap (USD): 160[1]"
     assert [c.passage.rowid for c in out.citations] == [2]
+
+
+def test_a_copy_cut_short_after_the_whole_sentence_is_left_out():
+    notice = [P(1, "人大文学院于2010年创办了国内第一个“古典学实验班”，此后每年均从全校不同专业中选拔学生。"),
+              P(2, "人大文学院于2010年创办了国内第一个“古典学")]
+    out = cite("人大文学院于2010年创办了国内第一个“古典学实验班”，此后每年均从全校不同专业中选拔学生。[1]"
+               "人大文学院于2010年创办了国内第一个“古典学[2]", notice)
+    assert out.text == "人大文学院于2010年创办了国内第一个“古典学实验班”，此后每年均从全校不同专业中选拔学生。[1]"
