@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ingest.lexical import query_terms, tokenize
-from ingest.textutil import split_sentences
+from ingest.textutil import is_cjk, split_sentences
 from rag.citations import heading_key, passage_headings
 from rag.passages import Passage
 
@@ -28,7 +28,15 @@ def _is_lead_in(sentence: str) -> bool:
     """A question or a bare heading ("When will I be paid back?", "Exceptions"): the answer
     is in what follows it."""
     s = sentence.strip()
-    return s.endswith(("?", "？", ":", "：")) or (len(s.split()) <= 5 and not re.search(r"[.。!！;；]$", s) and len(s) < 40)
+    if s.endswith(("?", "？", ":", "：")):
+        return True
+    if re.search(r"[.。!！;；]$", s):
+        return False
+    if any(is_cjk(ch) for ch in s):
+        # Chinese has no spaces to count words by: a heading is short and holds no clause break
+        # ("二、报名方式"); "（二）迟到超过15分钟的，每次扣款100元" is a rule whose full stop the PDF lost.
+        return len(s) <= 20 and not re.search(r"[，,；;]", s)
+    return len(s.split()) <= 5 and len(s) < 40
 
 
 def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SENTENCES) -> str:

@@ -55,3 +55,10 @@ def test_a_table_passage_gives_a_whole_row():
     assert extract("客户合同属于哪个级别？", [table]) == "级别: 机密; 示例: 客户合同、运价协议; 存储与传输要求: 加密存储，禁止发送至个人邮箱[1]"
     # the same text as prose is read sentence by sentence
     assert extract("客户合同属于哪个级别？", [P(1, rows)]).startswith("示例: 客户合同、运价协议")
+
+
+def test_a_chinese_heading_brings_its_answer_but_a_rule_without_its_full_stop_stands_alone():
+    heading = P(1, "二、报名方式\n考生在招生网站上报名。")
+    assert extract("怎么报名？", [heading]) == "二、报名方式 考生在招生网站上报名。[1]"
+    rule = P(1, "（二）迟到超过15分钟、不超过60分钟的，每次扣款100元\n（三）迟到超过60分钟的，按旷工半天处理。")
+    assert extract("迟到30分钟扣款多少？", [rule]) == "（二）迟到超过15分钟、不超过60分钟的，每次扣款100元[1]"
