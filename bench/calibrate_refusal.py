@@ -1,9 +1,12 @@
 """Calibrate the refusal threshold (rag/answerability.py) on real questions.
 
 Three domains: the two dev sets in ../shared/eval and the project's own samples (data/).
-Answerable: each set's questions that should be answered. Unanswerable: the others plus
-bench/refusal/*_negatives.jsonl, written for this project (in-domain questions whose answer is
-not in the documents, plus a few off-topic ones; each checked against the documents).
+Answerable: each set's questions that should be answered, and for the samples also
+bench/refusal/samples_everyday.jsonl (short everyday questions, written for this project: the
+dev sets' questions are long and specific, and a threshold fitted to them alone refused 3 of 30
+of these). Unanswerable: the others plus bench/refusal/*_negatives.jsonl, written for this
+project (in-domain questions whose answer is not in the documents, plus a few off-topic ones;
+each checked against the documents).
 For every question the retriever's best dense score and term coverage are recorded, then
 thresholds on the support score (rag.answerability.support_score) are swept; prints refusal
 recall (unanswerable refused) and false-refusal rate (answerable refused) per set, and the
@@ -30,26 +33,27 @@ from rag.retrieval import Retriever  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 MAX_FALSE_REFUSAL = 0.02
-# set name -> (document folder, its questions, unanswerable questions written for it)
+REFUSAL = ROOT / "bench" / "refusal"
+# set name -> (document folder, question files: its own, and those written for this project)
 SETS = {
-    "contoso_hr_en": (EVAL / "contoso_hr_en", EVAL / "contoso_hr_en" / "questions.jsonl",
-                      ROOT / "bench" / "refusal" / "contoso_negatives.jsonl"),
-    "domainrag_zh": (EVAL / "domainrag_zh", EVAL / "domainrag_zh" / "questions.jsonl",
-                     ROOT / "bench" / "refusal" / "domainrag_negatives.jsonl"),
+    "contoso_hr_en": (EVAL / "contoso_hr_en", [EVAL / "contoso_hr_en" / "questions.jsonl",
+                                               REFUSAL / "contoso_negatives.jsonl"]),
+    "domainrag_zh": (EVAL / "domainrag_zh", [EVAL / "domainrag_zh" / "questions.jsonl",
+                                             REFUSAL / "domainrag_negatives.jsonl"]),
     # A third domain and mixed formats (PDF, DOCX, XLSX, Markdown; English and Chinese): the
     # project's own sample documents, so a threshold is not fitted to the two dev sets alone.
-    "samples": (ROOT / "data", ROOT / "data" / "sample_questions.jsonl",
-                ROOT / "bench" / "refusal" / "samples_negatives.jsonl"),
+    "samples": (ROOT / "data", [ROOT / "data" / "sample_questions.jsonl", REFUSAL / "samples_everyday.jsonl",
+                                REFUSAL / "samples_negatives.jsonl"]),
 }
 
 
 def collect(settings: Settings, k: int) -> list[dict]:
     rows = []
-    for name, (docs, questions, negatives) in SETS.items():
+    for name, (docs, question_files) in SETS.items():
         s = settings.replace(index_dir=default_eval_index(docs, settings))
         ingest([docs], s)
         retriever = Retriever(s)
-        for path in (questions, negatives):
+        for path in question_files:
             for q in load_questions(path):
                 answerable = q.should_answer
                 result = retriever.search(q.question, k)

@@ -2,8 +2,8 @@ import threading
 
 import pytest
 
-from rag.answer import LOOSE_MATCH_REFUSED, MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished
-from rag.answerability import EXTRACT_MARGIN, support_score
+from rag.answer import MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished
+from rag.answerability import support_score
 from rag.generation import Decoding, GenerationStats, clear_llm_cache
 
 
@@ -195,23 +195,17 @@ def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, po
 
 @pytest.mark.parametrize("reply", ["[1] [2]", "Quarterly bonuses reward punctual invoicing.",
                                    "Quarterly bonuses reward punctual invoicing.[1]"])
-def test_an_empty_reply_on_loosely_matching_passages_is_a_refusal(rag_settings, reply):
-    """Markers only, or text no passage holds: the best sentences stand in for it only when the
-    passages clear the refusal threshold by EXTRACT_MARGIN."""
+def test_an_empty_reply_gets_the_closest_sentences_even_just_past_the_threshold(rag_settings, reply):
+    """Markers only, or text no passage holds: the best sentences stand in for it wherever the
+    question was judged answerable. Refusing it where the passages only just cleared the
+    threshold refused 7 of 30 short everyday questions (EVAL.md "The model's empty reply")."""
     answerer = Answerer(rag_settings.replace(on_model_refusal="unasked"))
     answerer._llm = _FixedReplyModel(answerer.llm(), reply)
     question = "How many days of annual leave do employees receive?"
     decision = answerer.answer(question).decision
     support = support_score(decision.dense, decision.coverage)
-
-    def ask(threshold):
-        return next(e.answer for e in answerer.stream(question, dense_threshold=threshold) if e.kind == "answer")
-
-    clear = ask(support - EXTRACT_MARGIN - 0.01)
-    assert clear.mode == "extractive" and "25 days" in clear.text and not clear.refused
-    loose = ask(support - EXTRACT_MARGIN + 0.01)  # answerable, but only just
-    assert loose.refused and loose.mode == "refusal" and loose.citations == []
-    assert LOOSE_MATCH_REFUSED in loose.notes and loose.raw == reply
+    just = next(e.answer for e in answerer.stream(question, dense_threshold=support - 0.001) if e.kind == "answer")
+    assert just.mode == "extractive" and "25 days" in just.text and not just.refused and just.raw == reply
 
 
 @pytest.mark.parametrize("tokens", [0, 7])
