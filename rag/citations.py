@@ -137,11 +137,11 @@ def strip_echoed_headings(answer: str, passages: list[Passage]) -> str:
     """Remove answer lines that are only a heading of a shown passage ("Tips for Employees",
     "COVERED SERVICES: Allergy Testing and Treatment"): the model copies a passage from its
     heading down, and the heading, cited as a claim, names a place rather than saying anything.
-    Whole lines only, and never every line."""
+    Whole lines only. A reply that is nothing but headings ("[1] 第四章 休假" for "今年的年假没休完
+    可以留到明年吗？") becomes empty, so that it is treated like a reply of markers only."""
     headings = passage_headings(passages)
-    lines = answer.split("\n")
-    kept = [line for line in lines if heading_key(line) not in headings]
-    return "\n".join(kept) if any(strip_markers(line).strip() for line in kept) else answer
+    kept = [line for line in answer.split("\n") if heading_key(line) not in headings]
+    return "\n".join(kept) if any(strip_markers(line).strip() for line in kept) else ""
 
 
 _MARKER_AS_NOUN = re.compile(r"[ \t]+(?:in|from|of|by|see|to)[ \t]+(?=(?:" + _MARKER.pattern + r")+[ \t]*[,;:.](?:\s|$))", re.I)

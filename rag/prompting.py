@@ -67,8 +67,14 @@ _ECHOED_CASE_HEADER = re.compile(
 
 def strip_case_header(answer: str) -> str:
     """Remove the case line's header where the model copied it into its answer ("The case that
-    fits the question is[1] ...")."""
-    return _ECHOED_CASE_HEADER.sub("", answer)
+    fits the question is[1] ..."), and a line where it copied the question with its header
+    ("问题： 婚假有几天？" after the answer): the prompt's words, not a claim."""
+    return _ECHOED_QUESTION.sub("", _ECHOED_CASE_HEADER.sub("", answer)).strip()
+
+
+# a whole line opening with the prompt's question header ("Question:", "问题：")
+_ECHOED_QUESTION = re.compile(r"(?m)^[ \t]*(?:" + "|".join(re.escape(h.rstrip(":：")) for h in _QUESTION_HEADER.values())
+                              + r")[ \t]*[:：].*$\n?")
 
 
 _MARKS = r"(?P<marks>(?:\s*[\[【]\s*\d{1,2}\s*[\]】])*)"

@@ -108,9 +108,10 @@ def test_a_heading_copied_from_a_passage_is_not_a_claim():
     reply = "Tips for Claims[1]\nEmployees may claim travel expenses within 30 days.[1]\n**TRAVEL: Mileage**:\nThe mileage rate is USD 0.62 per mile."
     assert strip_echoed_headings(reply, headed) == \
         "Employees may claim travel expenses within 30 days.[1]\nThe mileage rate is USD 0.62 per mile."
-    # a heading inside a sentence stays, and an answer that is only a heading is left as it is
+    # a heading inside a sentence stays; an answer that is only headings says nothing
     assert strip_echoed_headings("See Tips for Claims before you travel.", headed) == "See Tips for Claims before you travel."
-    assert strip_echoed_headings("Tips for Claims", headed) == "Tips for Claims"
+    assert strip_echoed_headings("Tips for Claims", headed) == ""
+    assert strip_echoed_headings("[1] Tips for Claims\n[2] TRAVEL: Mileage", headed) == ""
     assert strip_echoed_headings("Tips for Claims", PASSAGES) == "Tips for Claims"  # no sections, nothing to match
     # the same heading with other punctuation between its parts is the same heading
     assert strip_echoed_headings("TRAVEL - Mileage\nThe mileage rate is USD 0.62 per mile.", headed) == \
