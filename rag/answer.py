@@ -68,6 +68,17 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     raw: str = ""  # what the model wrote, before citations were checked ("" without a model)
 
+    @property
+    def extracted_because(self) -> str | None:
+        """Why an extracted answer stands where a written one would ("no language model", "the
+        model found no answer; the closest sentences"); None for a written answer or a refusal."""
+        if self.mode != "extractive":
+            return None
+        if not self.model:
+            return "no language model"
+        return ("the model's answer is not in the passages" if UNSUPPORTED_REPLY in self.notes
+                else "the model found no answer") + "; the closest sentences"
+
     def to_json(self) -> dict:
         """The shape of `docqa ask --json` and POST /v1/ask."""
         return {

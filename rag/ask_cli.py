@@ -36,8 +36,8 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"note: {note}", file=sys.stderr)
     if streamed:
         print("\n")  # the raw stream stays; the checked answer follows with renumbered markers
-    if final.mode == "extractive":
-        print("Extracted from the documents (no language model):")
+    if final.extracted_because:
+        print(f"Extracted from the documents ({final.extracted_because}):")
     print(final.text)
     if final.refused:
         print()

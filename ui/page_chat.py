@@ -14,7 +14,7 @@ import streamlit as st
 from ingest.index import IndexError_
 from ingest.models import short_name
 from ingest.settings import Settings
-from rag.answer import UNSUPPORTED_REPLY, Answer, Answerer
+from rag.answer import Answer, Answerer
 from rag.citations import strip_markers
 from ui.page_engine import IndexFacts, forget_answerer, model_problem, open_answerer
 from ui.page_plainchat import clear_chat, render_plain_chat
@@ -177,14 +177,11 @@ def render_answer(answer: Answer, limit: int | None = None) -> None:
     if answer.refused:
         _render_refusal(answer)
         return
-    if answer.mode == "extractive":
+    if answer.extracted_because:
         # with a model: it said the passages do not answer, so the closest sentences are shown
         # or its answer was in none of the passages
-        why = "no language model"
-        if answer.model:
-            why = ("the model's answer is not in the passages" if UNSUPPORTED_REPLY in answer.notes
-                   else "the model found no answer") + "; the closest sentences"
-        st.badge(f"Extracted from your documents ({why})", icon=":material/format_quote:", color="gray")
+        st.badge(f"Extracted from your documents ({answer.extracted_because})", icon=":material/format_quote:",
+                 color="gray")
     if answer.citations:
         # Sources first, always visible (a long answer must not hide where it comes from);
         # the quoted passages are one click away under the answer.

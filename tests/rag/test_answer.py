@@ -189,6 +189,7 @@ def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, po
     if policy == "extract":
         assert "25 days" in answer.text and answer.citations
         assert UNSUPPORTED_REPLY in answer.notes
+        assert answer.extracted_because == "the model's answer is not in the passages; the closest sentences"
     else:
         assert answer.refused and answer.citations == []
 
@@ -206,6 +207,7 @@ def test_an_empty_reply_gets_the_closest_sentences_even_just_past_the_threshold(
     support = support_score(decision.dense, decision.coverage)
     just = next(e.answer for e in answerer.stream(question, dense_threshold=support - 0.001) if e.kind == "answer")
     assert just.mode == "extractive" and "25 days" in just.text and not just.refused and just.raw == reply
+    assert just.extracted_because.endswith("; the closest sentences")  # a model ran: not "no language model"
 
 
 @pytest.mark.parametrize("tokens", [0, 7])
