@@ -176,13 +176,13 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
         # must submit a claim"; "• Having no access to other transportation").
         item = bool(line_sentences) and bool(_LIST_ITEM.match(line_sentences[0]))
         repeats_allowed, in_list = item or in_list, item
-        for sentence in line_sentences:
+        for i, sentence in enumerate(line_sentences):
             # An unmarked sentence of a line that opens with markers takes that line's markers.
             if leading and not _MARKER.search(sentence):
                 sentence += leading
             if _said_before(strip_markers(sentence), said) and not repeats_allowed:
                 continue
-            if not rendered and line_sentences[0] is not sentence and sentence[:1].islower():
+            if i > 0 and not rendered and sentence[:1].islower():
                 sentence = sentence[0].upper() + sentence[1:]  # its line's opening clause was a repeat
             _cite_sentence(sentence, passages, texts, order, rendered, cited_by, unsupported)
     citations = [

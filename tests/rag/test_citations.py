@@ -193,6 +193,12 @@ def test_a_claim_said_again_from_another_passage_is_said_once():
                         "To unlock it sooner, call the desk.[2]")
 
 
+def test_a_line_keeps_its_own_lower_case_opening():
+    # only a line whose opening clause was left out as a repeat is capitalised
+    out = cite("[2] the mileage rate is USD 0.62 per mile.", PASSAGES)
+    assert out.text == "the mileage rate is USD 0.62 per mile.[1]"
+
+
 def test_a_repeat_in_a_list_or_a_short_one_or_one_a_longer_claim_touches_is_kept():
     listed = "The lock lasts 30 minutes after 5 failed sign-in attempts.[1]\n- 5 failed sign-in attempts lock the account for 30 minutes.[2]"
     assert cite(listed, TWICE).text.count("5 failed") == 2
