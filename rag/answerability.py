@@ -19,11 +19,12 @@ from rag.passages import Passage
 # Calibrated on three domains (the two ../shared/eval sets and data/samples, each with
 # unanswerable questions written for it, the samples also with short everyday questions): the
 # highest threshold that keeps false refusals at or below 2% on every one of them (at 0.90 none
-# is refused, the lowest answerable support being 0.905; 0.905 refuses 1 of 48 samples). Since 2026-12-07 coverage weighs 0.10 (was 0.05): 30 short everyday
-# questions over the samples ("What is the per diem in Tokyo?") have low cosines against long
-# rows and pages but hold every term; at 0.05 no threshold refusing none of them refused more than
-# 16 of the 45 unanswerable ones, at 0.10 / 0.90 22 (as many as 0.05 / 0.885 did while refusing 3
-# everyday ones). See EVAL.md "Refusal". Override with DOCQA_REFUSAL_THRESHOLD.
+# is refused, the lowest answerable support being 0.905; 0.905 refuses 1 of 48 samples).
+# Since 2026-12-07 coverage weighs 0.10 (was 0.05): 30 short everyday questions over the samples
+# ("What is the per diem in Tokyo?") have low cosines against long rows and pages but hold every
+# term; at 0.05 no threshold refusing none of them refused more than 16 of the 45 unanswerable
+# ones, at 0.10 / 0.90 22 (as many as 0.05 / 0.885 did while refusing 3 everyday ones).
+# See EVAL.md "Refusal threshold". Override with DOCQA_REFUSAL_THRESHOLD.
 DEFAULT_DENSE_THRESHOLD = 0.90
 COVERAGE_WEIGHT = 0.10
 DEFAULT_COVERAGE_THRESHOLD = 0.5  # keyword-only indexes
