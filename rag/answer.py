@@ -18,7 +18,7 @@ from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_headings, str
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.passages import Passage, close_to_best
-from rag.prompting import REFUSAL_TEXT, Prompt, build_prompt, question_lang, strip_case_header, strip_preamble
+from rag.prompting import REFUSAL_TEXT, Prompt, build_prompt, question_lang, strip_prompt_echoes, strip_preamble
 from rag.rerank import reranker_for
 from rag.retrieval import Retriever
 
@@ -141,7 +141,7 @@ def drop_unfinished(raw: str) -> str:
 def reply_claims(raw: str, shown: list[Passage]) -> str:
     """What the model wrote, less what is not a claim: an echoed case header, an opening
     "According to the passages," and echoed passage labels and headings."""
-    return strip_echoed_headings(strip_echoed_labels(strip_preamble(strip_case_header(raw)), shown), shown)
+    return strip_echoed_headings(strip_echoed_labels(strip_preamble(strip_prompt_echoes(raw)), shown), shown)
 
 
 class Answerer:

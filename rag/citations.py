@@ -49,7 +49,7 @@ class CitedAnswer:
     # answer sentences no passage supports: none holds ATTRIBUTE_MIN_OVERLAP of their words,
     # whatever the model marked ("公司食堂几点开饭是中的第2条内容。[1]" keeps its marker, and is listed)
     unsupported: list[str]
-    claims: int = 0  # answer sentences in all, so that a reply of only unsupported ones can be told
+    claims: int  # answer sentences in all, so that a reply of only unsupported ones can be told
 
     @property
     def supported(self) -> bool:

@@ -65,10 +65,10 @@ _ECHOED_CASE_HEADER = re.compile(
 )
 
 
-def strip_case_header(answer: str) -> str:
-    """Remove the case line's header where the model copied it into its answer ("The case that
-    fits the question is[1] ..."), and a line where it copied the question with its header
-    ("问题： 婚假有几天？" after the answer): the prompt's words, not a claim."""
+def strip_prompt_echoes(answer: str) -> str:
+    """Remove the prompt's own words where the model copied them into its answer: the case
+    line's header ("The case that fits the question is[1] ...") and a line holding the question
+    with its header ("问题： 婚假有几天？" after the answer). Neither is a claim."""
     return _ECHOED_QUESTION.sub("", _ECHOED_CASE_HEADER.sub("", answer)).strip()
 
 

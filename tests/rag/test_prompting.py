@@ -3,7 +3,7 @@ import pytest
 from ingest.textutil import split_sentences
 from rag.generation import load_llm
 from rag.passages import Passage
-from rag.prompting import MIN_TRIMMED_TOKENS, SYSTEM, build_prompt, strip_case_header, strip_preamble
+from rag.prompting import MIN_TRIMMED_TOKENS, SYSTEM, build_prompt, strip_prompt_echoes, strip_preamble
 
 
 def P(i, body, page=None, sheet=None):
@@ -78,13 +78,13 @@ def test_the_case_that_fits_the_question_follows_it(llm):
 
 
 def test_an_echoed_case_header_is_removed():
-    assert strip_case_header("The case that fits the question is[1] Hours: 08:00-20:00.[1]") == "[1] Hours: 08:00-20:00.[1]"
-    assert strip_case_header("符合问题条件的条款：[1] 年假10天。") == "[1] 年假10天。"
-    assert strip_case_header("Parking costs 8 dollars a day.[2]") == "Parking costs 8 dollars a day.[2]"
+    assert strip_prompt_echoes("The case that fits the question is[1] Hours: 08:00-20:00.[1]") == "[1] Hours: 08:00-20:00.[1]"
+    assert strip_prompt_echoes("符合问题条件的条款：[1] 年假10天。") == "[1] 年假10天。"
+    assert strip_prompt_echoes("Parking costs 8 dollars a day.[2]") == "Parking costs 8 dollars a day.[2]"
     # the question copied after the answer, with the prompt's header, is the prompt's text
-    assert strip_case_header("婚假10天。[1]\n\n问题： 婚假有几天？") == "婚假10天。[1]"
-    assert strip_case_header("Question: How long is parental leave?\nIt is 15 days.[1]") == "It is 15 days.[1]"
-    assert strip_case_header("The form has a question: who approves?") == "The form has a question: who approves?"
+    assert strip_prompt_echoes("婚假10天。[1]\n\n问题： 婚假有几天？") == "婚假10天。[1]"
+    assert strip_prompt_echoes("Question: How long is parental leave?\nIt is 15 days.[1]") == "It is 15 days.[1]"
+    assert strip_prompt_echoes("The form has a question: who approves?") == "The form has a question: who approves?"
 
 
 def test_a_preamble_naming_the_passages_is_removed_and_its_markers_kept():
