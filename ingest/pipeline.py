@@ -105,13 +105,26 @@ def collect_files(paths: list[Path], index_dir: Path | None = None) -> tuple[lis
     found: list[Path] = []
     missing: list[FileReport] = []
     index_abs = os.path.abspath(index_dir) if index_dir else None
+    index_real = os.path.realpath(index_dir) if index_dir else None
     for raw in paths:
         path = Path(os.path.abspath(raw))
         if path.is_file():
             found.append(path)
         elif path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.join(root, d) != index_abs)
+            # A linked folder ("docs/policies -> /mnt/shared/policies") is followed like any other:
+            # os.walk skips it by default, and such a folder was indexed as nothing, silently. Each
+            # real folder is walked once, so a link back up the tree cannot loop.
+            seen = {os.path.realpath(path)}
+            for root, dirs, names in os.walk(path, followlinks=True):
+                kept = []
+                for d in sorted(dirs):
+                    full = os.path.join(root, d)
+                    real = os.path.realpath(full)
+                    if d.startswith(".") or full == index_abs or real == index_real or real in seen:
+                        continue
+                    seen.add(real)
+                    kept.append(d)
+                dirs[:] = kept
                 for name in sorted(names):
                     if name.startswith((".", "~$")):
                         continue
