@@ -117,6 +117,11 @@ _FINISHED = re.compile(r"[.!?。！？；;:：)）\"”']\s*$")
 # A last line that opens what the cut-off reply never wrote: a heading without its items
 # ("4. **Job prospects**:") or a bare item number ("3.").
 _DANGLING = re.compile(r"[:：]\W*$|^\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9]\))\s*$")
+# A sentence the model left unfilled: a linking verb and then only a marker where the answer
+# belongs ("The dress code for staff at the meeting of creditors is [3]."; "答案是[1]。"). It
+# repeats the question and says nothing, yet shares enough words with a passage to pass as cited.
+_UNFILLED = re.compile(rf"(^|[.!?。！？\n]{MARKER_RUN})[^.!?。！？\n]*?(?:\b(?:is|are|was|were)|是|为){MARKER_RUN}\s*(?:\.(?=\s|$)|。)",
+                       re.I)  # group 1: the end of the sentence before, kept
 UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
 UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"  # the note's words (bench/recite.py reads them)
 
@@ -140,8 +145,9 @@ def drop_unfinished(raw: str) -> str:
 
 def reply_claims(raw: str, shown: list[Passage]) -> str:
     """What the model wrote, less what is not a claim: an echoed case header, an opening
-    "According to the passages," and echoed passage labels and headings."""
-    return strip_echoed_headings(strip_echoed_labels(strip_preamble(strip_prompt_echoes(raw)), shown), shown)
+    "According to the passages," echoed passage labels and headings, and unfilled sentences."""
+    claims = strip_echoed_headings(strip_echoed_labels(strip_preamble(strip_prompt_echoes(raw)), shown), shown)
+    return _UNFILLED.sub(r"\1", claims).strip()
 
 
 class Answerer:
@@ -211,7 +217,9 @@ class Answerer:
         # The question as searched: a follow-up resolved, typos corrected (the model and the
         # refusal rule read it too; the user's own words stay on the Answer).
         searched = result.query or query
-        decision = decide(searched, passages, threshold)
+        # Term coverage weighs each word by how rare it is in the index (rag.answerability).
+        vocabulary = self.retriever.vocabulary() if passages else None
+        decision = decide(searched, passages, threshold, vocabulary=vocabulary)
         lang = question_lang(question)
 
         def finish(text, refused, mode, citations, first=None, tokens=TokenCounts(), model=None, raw="") -> AnswerEvent:

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from rag.answer import MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished
+from rag.answer import MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished, reply_claims
 from rag.answerability import support_score
 from rag.generation import Decoding, GenerationStats, clear_llm_cache
 
@@ -225,3 +225,13 @@ def test_prompt_lookup_setting_reaches_the_model(rag_settings, monkeypatch, toke
     events = list(answerer.stream("How many days of annual leave do employees receive?", dense_threshold=-1.0))
     assert events[-1].kind == "answer"
     assert [d.prompt_lookup_tokens for d in seen] == [tokens]
+
+
+def test_a_sentence_left_unfilled_is_not_a_claim():
+    """The model wrote the question back with a marker where the answer belongs."""
+    assert reply_claims("[1] [2] The dress code for staff at the meeting of creditors is [3].", []) == ""
+    assert reply_claims("期末考试的纪律要求是[1]。", []) == ""
+    kept = "The fee is $100.[1] The dress code is [2]. No, a trustee cannot accept cash payments.[1]"
+    assert reply_claims(kept, []) == "The fee is $100.[1] No, a trustee cannot accept cash payments.[1]"
+    assert reply_claims("婚假为10天。[1]", []) == "婚假为10天。[1]"
+    assert reply_claims("婚假为10天。[1]纪律要求是[2]。丧假3天。", []) == "婚假为10天。[1]丧假3天。"
