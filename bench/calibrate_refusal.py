@@ -1,6 +1,9 @@
 """Calibrate the refusal threshold (rag/answerability.py) on real questions.
 
-Three domains: the two dev sets in ../shared/eval and the project's own samples (data/).
+Four domains: the two dev sets in ../shared/eval, the project's own samples (data/) and
+questions written for this project over the real documents of ../shared/eval/parse-corpus
+(bench/newdomains/questions.jsonl: a Word handbook, an Excel report, a PDF table, Chinese Word
+and Excel files; the corpus's broken files are reported and skipped as in any batch).
 Answerable: each set's questions that should be answered, and for the samples also
 bench/refusal/samples_everyday.jsonl (short everyday questions, written for this project: the
 dev sets' questions are long and specific, and a threshold fitted to them alone refused 3 of 30
@@ -44,6 +47,8 @@ SETS = {
     # project's own sample documents, so a threshold is not fitted to the two dev sets alone.
     "samples": (ROOT / "data", [ROOT / "data" / "sample_questions.jsonl", REFUSAL / "samples_everyday.jsonl",
                                 REFUSAL / "samples_negatives.jsonl"]),
+    # Other domains and formats, as the held-out set has: answerable and unanswerable in one file.
+    "newdomains": (EVAL / "parse-corpus", [ROOT / "bench" / "newdomains" / "questions.jsonl"]),
 }
 
 
@@ -59,9 +64,12 @@ def collect(settings: Settings, k: int) -> list[dict]:
                 result = retriever.search(q.question, k)
                 passages = result.passages
                 top = max((p.scores.dense for p in passages if p.scores.dense is not None), default=None)
-                # coverage of the question as searched (spelling corrected), as rag.answer decides
+                # coverage of the question as searched (spelling corrected), as rag.answer decides;
+                # the plain share too, for the keyword-only rule
+                searched = result.query or q.question
                 rows.append({"set": name, "id": q.id, "answerable": answerable, "dense": top,
-                             "coverage": coverage(result.query or q.question, passages), "question": q.question})
+                             "coverage": coverage(searched, passages, vocabulary=retriever.vocabulary()),
+                             "plain_coverage": coverage(searched, passages), "question": q.question})
     return rows
 
 
@@ -86,7 +94,7 @@ def _at(report: dict, threshold: float) -> list[dict]:
 def decide_row(row: dict, threshold: float) -> bool:
     """The same rule as rag.answerability.decide, on recorded scores."""
     if row["dense"] is None:
-        return row["coverage"] >= DEFAULT_COVERAGE_THRESHOLD
+        return row["plain_coverage"] >= DEFAULT_COVERAGE_THRESHOLD
     return support_score(row["dense"], row["coverage"]) >= threshold
 
 

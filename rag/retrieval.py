@@ -26,6 +26,7 @@ from rag.named_docs import named_documents
 from rag.passages import Passage, Scores
 from rag.query_parts import question_parts
 from rag.spelling import Speller, SpelledQuery
+from rag.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Retriever:
         self.reader = IndexReader(settings.index_dir)
         self._docs_cache: tuple[IndexReader, list[DocumentRecord]] | None = None  # (the reader they were read from, documents)
         self._speller_cache: tuple[IndexReader, Speller] | None = None  # (the reader whose words it knows, speller)
+        self._vocabulary_cache: tuple[IndexReader, Vocabulary] | None = None  # (the reader it was read from, its words)
         self._check_embedder()
 
     # -- setup ----------------------------------------------------------------------------
@@ -194,9 +196,19 @@ class Retriever:
             return SpelledQuery(query)
         with self._lock:
             if self._speller_cache is None or self._speller_cache[0] is not self.reader:
-                speller = Speller.from_connection(self.reader.store.conn, self.settings.spell_max_edits)
+                speller = Speller.from_vocabulary(self._vocabulary_locked(), self.settings.spell_max_edits)
                 self._speller_cache = (self.reader, speller)
             return self._speller_cache[1].correct(query)
+
+    def vocabulary(self) -> Vocabulary:
+        """How many chunks hold each word (rag.vocabulary), read once per index reader."""
+        with self._lock:
+            return self._vocabulary_locked()
+
+    def _vocabulary_locked(self) -> Vocabulary:
+        if self._vocabulary_cache is None or self._vocabulary_cache[0] is not self.reader:
+            self._vocabulary_cache = (self.reader, Vocabulary.from_connection(self.reader.store.conn))
+        return self._vocabulary_cache[1]
 
     def _documents(self) -> list[DocumentRecord]:
         """The index's documents, read once per index reader, not per question (15 ms for 447)."""

@@ -17,9 +17,7 @@ word is close enough with the same first letter (typos rarely hit the first lett
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -27,12 +25,10 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, Indel
 
 from ingest.lexical import QUERY_STOPWORDS
+from rag.vocabulary import Vocabulary
 
 _WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]{3,}(?![A-Za-z0-9_])")
 MIN_LENGTH = 3
-# Chunks read for the vocabulary of a large index (evenly spaced): enough for every word that is
-# in more than a handful of chunks, bounded so the first query on a million-chunk index is quick.
-VOCABULARY_MAX_CHUNKS = 50_000
 
 
 def max_edits_for(word: str, limit: int) -> int:
@@ -66,20 +62,10 @@ class Speller:
             self._by_initial.setdefault(term[0], []).append(term)
 
     @classmethod
-    def from_connection(cls, conn: sqlite3.Connection, max_edits: int = 2) -> "Speller":
-        """The words of the index's chunks as BM25 sees them (the ``lexical`` column, before
-        FTS5's Porter stemming: a correction must be a word, not a stem such as "servic")."""
-        lo, hi, total = conn.execute("SELECT MIN(rowid), MAX(rowid), COUNT(*) FROM chunks").fetchone()
-        counts: Counter[str] = Counter()
-        if total <= VOCABULARY_MAX_CHUNKS:
-            rows = conn.execute("SELECT lexical FROM chunks")
-        else:  # evenly spaced rowid look-ups: a modulo filter would still read every row
-            step = (hi - lo) / VOCABULARY_MAX_CHUNKS
-            ids = sorted({lo + int(i * step) for i in range(VOCABULARY_MAX_CHUNKS)})
-            rows = (row for i in ids for row in conn.execute("SELECT lexical FROM chunks WHERE rowid = ?", (i,)))
-        for (lexical,) in rows:
-            counts.update(set(lexical.split()))
-        return cls(dict(counts), max_edits)
+    def from_vocabulary(cls, vocabulary: Vocabulary, max_edits: int = 2) -> "Speller":
+        """The words of the index's chunks as BM25 sees them (rag.vocabulary: before FTS5's
+        Porter stemming, since a correction must be a word, not a stem such as "servic")."""
+        return cls(vocabulary.counts, max_edits)
 
     def known(self, word: str) -> bool:
         return word.lower() in self._counts

@@ -1,5 +1,6 @@
 from rag.answerability import coverage, decide
 from rag.passages import Passage, Scores
+from rag.vocabulary import Vocabulary
 
 
 def P(body, dense):
@@ -38,3 +39,31 @@ def test_term_coverage_raises_the_support_score_in_proportion():
     assert decide("IT Service Desk hours", [faq], dense_threshold=0.88).answerable  # 0.85 + 0.10
     d = decide("What is the dress code in the warehouse?", [P("IT Service Desk hours.", 0.85)], dense_threshold=0.88)
     assert not d.answerable and d.coverage == 0.0 and "support 0.850" in d.reason
+
+
+def test_a_rare_term_the_passage_holds_counts_for_more_than_common_ones():
+    """Rows of a PDF table extract as runs of numbers with a low cosine; the question's rare
+    name in the passage is what shows it answers ("TaylorMade ... Carlsbad")."""
+    vocabulary = Vocabulary({"taylormade": 1, "carlsbad": 2, "company": 60, "workers": 20, "many": 30, "did": 25,
+                             "lay": 5, "off": 10}, chunks=100)
+    row = P("07/15/2015 TaylorMade Golf Company Carlsbad 64 Layoff Permanent", 0.83)
+    question = "How many workers did TaylorMade Company lay off in Carlsbad?"
+    plain, weighted = coverage(question, [row]), coverage(question, [row], vocabulary=vocabulary)
+    assert weighted > plain
+    assert decide(question, [row], dense_threshold=0.90, vocabulary=vocabulary).answerable
+    assert not decide(question, [row], dense_threshold=0.90).answerable
+
+
+def test_a_rare_term_no_passage_holds_weighs_against_answering():
+    vocabulary = Vocabulary({"sales": 40, "2023": 50, "half": 45, "first": 45, "were": 60}, chunks=100)
+    report = P("Zone NA sales, first half 2023: 12553", 0.84)
+    question = "What were the sales in Japan in the first half of 2023?"
+    assert coverage(question, [report], vocabulary=vocabulary) < coverage(question, [report])
+    assert not decide(question, [report], dense_threshold=0.90, vocabulary=vocabulary).answerable
+    assert decide(question, [report], dense_threshold=0.90).answerable  # by the plain share it would be
+
+
+def test_keyword_only_index_keeps_the_plain_share_of_terms():
+    vocabulary = Vocabulary({"年假": 1}, chunks=100)
+    d = decide("年假天数怎么算", [P("年假天数按工龄计算", None)], vocabulary=vocabulary)
+    assert d.answerable and "keyword search only" in d.reason
