@@ -246,7 +246,7 @@ class Answerer:
         if llm is None or prompt is None or not prompt.passages:
             if self.use_llm and self._llm_error:
                 notes.append(f"extracted answer (no model): {self._llm_error}")
-            text = extract(question, passages)
+            text = extract(question, passages, vocabulary=self.retriever.vocabulary())
             cited = cite(text, passages)
             if not cited.citations:
                 yield finish(REFUSAL_TEXT[lang], True, "refusal", [])
@@ -303,7 +303,7 @@ class Answerer:
         # replies when the passages only just clear the threshold was tried and dropped: it
         # refused 7 of 30 short everyday questions; EVAL.md "The model's empty reply".)
         if self.settings.on_model_refusal != "refuse":
-            extracted = cite(extract(question, shown), shown)
+            extracted = cite(extract(question, shown, vocabulary=self.retriever.vocabulary()), shown)
             if extracted.citations:
                 notes.append(UNSUPPORTED_REPLY if unsupported else
                              "the model found no answer in the passages; showing the closest sentences instead")

@@ -6,22 +6,31 @@ extracted so nobody mistakes it for a written one.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from ingest.lexical import query_terms, tokenize
 from ingest.textutil import is_cjk, split_sentences
 from rag.citations import heading_key, passage_headings
 from rag.passages import Passage
+from rag.vocabulary import Vocabulary
 
 MAX_SENTENCES = 3
 RELATIVE_FLOOR = 0.5  # a passage's best sentence must score at least this share of the best one
 
 
-def _score(sentence: str, terms: set[str]) -> float:
+def _even(_term: str) -> float:
+    return 1.0
+
+
+def _score(sentence: str, terms: set[str], weight: Callable[[str], float] = _even) -> float:
+    """The share of the question's terms the sentence holds, each weighed (by its IDF in the
+    index, when known), plus a little for every term held."""
     tokens = set(tokenize(sentence))
     if not tokens or not terms:
         return 0.0
-    hit = len(tokens & terms)
-    return hit / len(terms) + 0.01 * min(hit, 5)
+    hits = tokens & terms
+    total = sum(weight(t) for t in terms)
+    return sum(weight(t) for t in hits) / total + 0.01 * min(len(hits), 5)
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -39,9 +48,17 @@ def _is_lead_in(sentence: str) -> bool:
     return len(s.split()) <= 5 and len(s) < 40
 
 
-def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SENTENCES) -> str:
-    """"sentence[1] sentence[2]" from the top passages (passage numbers as given)."""
+def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SENTENCES,
+            vocabulary: Vocabulary | None = None) -> str:
+    """"sentence[1] sentence[2]" from the top passages (passage numbers as given).
+
+    With the index's vocabulary a term weighs by its rarity: in a handbook where every section
+    names "the standing trustee", "When is the annual report due?" is answered by the sentence
+    with "due" ("The report is due 45 days after ..."), not by the one repeating the subject
+    ("The standing trustee must submit an annual report ..."). Rarity over the whole index, not
+    over the shown passages: that local variant was tried and was noise (EVAL.md)."""
     terms = set(query_terms(question))
+    weight = vocabulary.idf if vocabulary is not None else _even
     best_per_passage: list[tuple[float, int, list[str]]] = []  # score, passage n, sentences
     for n, passage in enumerate(passages, 1):
         # A heading of the passage ("COVERED SERVICES: Allergy Testing and Treatment") holds the
@@ -55,7 +72,7 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
         sentences = [s for s in units if heading_key(s) not in headings]
         if not sentences:
             continue
-        scored = [(_score(s, terms), i) for i, s in enumerate(sentences)]
+        scored = [(_score(s, terms, weight), i) for i, s in enumerate(sentences)]
         score, i = max(scored, key=lambda t: (t[0], -t[1]))
         if score <= 0:
             continue

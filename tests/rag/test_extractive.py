@@ -1,5 +1,6 @@
 from rag.extractive import extract
 from rag.passages import Passage
+from rag.vocabulary import Vocabulary
 
 
 def P(i, body):
@@ -62,3 +63,13 @@ def test_a_chinese_heading_brings_its_answer_but_a_rule_without_its_full_stop_st
     assert extract("怎么报名？", [heading]) == "二、报名方式 考生在招生网站上报名。[1]"
     rule = P(1, "（二）迟到超过15分钟、不超过60分钟的，每次扣款100元\n（三）迟到超过60分钟的，按旷工半天处理。")
     assert extract("迟到30分钟扣款多少？", [rule]) == "（二）迟到超过15分钟、不超过60分钟的，每次扣款100元[1]"
+
+
+def test_a_rare_term_of_the_question_outweighs_the_subject_every_sentence_repeats():
+    section = P(1, "The standing trustee must submit an annual report to the United States Trustee. "
+                   "The report shows activity in the trust account. "
+                   "The report is due 45 days after the end of the fiscal year.")
+    question = "When is the standing trustee's annual report due?"
+    assert extract(question, [section]).startswith("The standing trustee must submit")
+    vocabulary = Vocabulary({"standing": 900, "trustee": 950, "annual": 300, "report": 400, "due": 12}, chunks=1000)
+    assert extract(question, [section], vocabulary=vocabulary).startswith("The report is due 45 days")
