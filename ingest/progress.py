@@ -97,6 +97,10 @@ def print_report(report: IngestReport) -> None:
         + f" · {t['pages']} pages, {t['chunks']} chunks in {report.seconds:.1f} s"
         + (f" · {t['chunks_per_s']:.1f} chunks/s overall, {t['embed_chunks_per_s']:.1f} chunks/s embedding" if t["chunks"] else "")
     )
+    if not report.files:
+        # A folder of nothing but hidden files (or only the index) would otherwise just say "0 indexed".
+        console.print("[yellow]nothing to index: no files found (hidden files, Office lock files and the "
+                      "index folder are skipped).[/]")
     if not report.semantic:
         console.print("[yellow]semantic search is off: keyword search only (see the note above).[/]")
 

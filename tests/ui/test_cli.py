@@ -65,6 +65,14 @@ def test_errors_are_messages_not_tracebacks(env, capsys, tmp_path):
     assert code == 2 and json.loads(out)["files"][0]["reason"] == "no such file or folder"
 
 
+def test_an_empty_folder_says_there_is_nothing_to_index(env, capsys, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".hidden.pdf").write_bytes(b"%PDF-1.4")
+    code, out, err = run(capsys, "ingest", str(empty))
+    assert code == 0 and "nothing to index: no files found" in out and "Traceback" not in out + err
+
+
 def test_a_bad_setting_names_the_variable_and_its_choices(env, capsys, monkeypatch):
     monkeypatch.setenv("DOCQA_ON_MODEL_REFUSAL", "sometimes")
     code, _, err = run(capsys, "search", "anything")
