@@ -241,8 +241,28 @@ def matching_case(question: str, passages: list[tuple[int, str, bool]]) -> CaseH
             t_scores = _term_scores(items, terms)
             best = _single_best(items, [0] * len(items), t_scores) if max(t_scores) >= 1 else None
             if best is not None:
-                by_words = CaseHint(n, best[:MAX_HINT_CHARS])
+                by_words = CaseHint(n, _fields_asked(best, terms)[:MAX_HINT_CHARS])
     return by_words
+
+
+def _fields_asked(row: str, terms: list[str]) -> str:
+    """The fields of a table row ("header: value; header: value") the question is about: the
+    row's label (its first field), the fields holding the question's words, and the one column
+    whose header the question names more than any other header; the whole row when no header
+    stands out. A report row of nine columns was cut at MAX_HINT_CHARS before the column asked
+    for ("restructuring costs"), and the model took the neighbouring field (-130 for -94)."""
+    fields = [f.strip() for f in row.split(";") if f.strip()]
+    if len(fields) < 3:
+        return row
+    headers = [f.rsplit(":", 1)[0].lower() if ":" in f else "" for f in fields[1:]]
+    h_scores = _term_scores(headers, terms)
+    ranked = sorted(range(len(headers)), key=lambda i: h_scores[i], reverse=True)
+    if h_scores[ranked[0]] < 1 or h_scores[ranked[0]] == h_scores[ranked[1]]:
+        return row
+    asked = ranked[0]
+    kept = [fields[0]] + [f for i, f in enumerate(fields[1:])
+                          if i == asked or any(t in f.rsplit(":", 1)[-1].lower() for t in terms)]
+    return "; ".join(kept)
 
 
 def _single_best(items: list[str], q_scores: list[int], t_scores: list[int]) -> str | None:

@@ -70,6 +70,29 @@ def test_a_table_row_with_the_questions_telling_words():
     assert matching_case("住宿标准是多少？", [(1, RATES, True)]) is None
 
 
+REPORT = ("In millions of CHF: Powdered and Liquid Beverages; Sales: 12339; Underlying Trading operating profit (a): 2607; "
+          "Trading operating profit: 2506; Net other trading income/(expenses) (b): -101; of which impairment of "
+          "property, plant and equipment: -50; of which restructuring costs: -32\n"
+          "In millions of CHF: Water; Sales: 1706; Underlying Trading operating profit (a): 187; Trading operating "
+          "profit: 57; Net other trading income/(expenses) (b): -130; of which impairment of property, plant and "
+          "equipment: -6; of which restructuring costs: -94")
+
+
+def test_a_long_row_is_narrowed_to_the_column_the_question_names():
+    hint = matching_case("What restructuring costs did the Water business have?", [(1, REPORT, True)])
+    assert hint is not None
+    assert hint.text == "In millions of CHF: Water; of which restructuring costs: -94"
+    # no header named: the whole row (cut at the hint's length), as before
+    whole = matching_case("What did the Water business report?", [(1, REPORT, True)])
+    assert whole is not None and whole.text.startswith("In millions of CHF: Water; Sales: 1706")
+    # two headers named as much as each other: the whole row
+    tied = matching_case("Water trading operating profit?", [(1, REPORT, True)])
+    assert tied is not None and "Sales: 1706" in tied.text
+    # a short row keeps the fields that show why it was picked
+    rates = matching_case("经理去上海出差，住宿标准是每晚多少钱？", [(1, RATES, True)])
+    assert rates is not None and "经理及以上" in rates.text and "上海" in rates.text and "800" in rates.text
+
+
 def test_cases_split_lines_semicolons_and_sentences():
     assert cases("A first case; a second case.\nA third line. Another sentence here.") == [
         "A first case", "a second case.", "A third line.", "Another sentence here."]
