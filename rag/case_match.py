@@ -241,8 +241,14 @@ def matching_case(question: str, passages: list[tuple[int, str, bool]]) -> CaseH
             t_scores = _term_scores(items, terms)
             best = _single_best(items, [0] * len(items), t_scores) if max(t_scores) >= 1 else None
             if best is not None:
-                by_words = CaseHint(n, _fields_asked(best, terms)[:MAX_HINT_CHARS])
+                by_words = CaseHint(n, _fields_asked(best, terms + _years(question))[:MAX_HINT_CHARS])
     return by_words
+
+
+def _years(question: str) -> list[str]:
+    """The years a question names ("in the first half of 2022"): left out of the words that pick
+    a row, as numbers are, but what tells a report's "January–June 2022" column from its 2023 one."""
+    return re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", question)
 
 
 def _fields_asked(row: str, terms: list[str]) -> str:

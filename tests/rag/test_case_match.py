@@ -88,6 +88,11 @@ def test_a_long_row_is_narrowed_to_the_column_the_question_names():
     # two headers named as much as each other: the whole row
     tied = matching_case("Water trading operating profit?", [(1, REPORT, True)])
     assert tied is not None and "Sales: 1706" in tied.text
+    # a year tells a report's columns apart, though numbers do not pick rows
+    years = ("In millions of CHF: Operating profit; January–June 2023: 7262; January–June 2022: 6619\n"
+             "In millions of CHF: Net financial income/(expense); January–June 2023: -697; January–June 2022: -434")
+    hint = matching_case("What was the net financial expense in the first half of 2022?", [(1, years, True)])
+    assert hint is not None and hint.text == "In millions of CHF: Net financial income/(expense); January–June 2022: -434"
     # a short row keeps the fields that show why it was picked
     rates = matching_case("经理去上海出差，住宿标准是每晚多少钱？", [(1, RATES, True)])
     assert rates is not None and "经理及以上" in rates.text and "上海" in rates.text and "800" in rates.text
