@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ingest.lexical import query_terms, tokenize
 from rag.passages import Passage
-from rag.vocabulary import Vocabulary
+from rag.vocabulary import Vocabulary, term_share
 
 # Calibrated on four domains (the two ../shared/eval sets, data/samples with short everyday
 # questions, and questions over the real documents of ../shared/eval/parse-corpus: a DOJ
@@ -43,17 +43,11 @@ class Decision:
 
 
 def coverage(question: str, passages: list[Passage], top: int = 3, vocabulary: Vocabulary | None = None) -> float:
-    """The share of the question's terms found in the top passages; with a vocabulary each
-    term counts by its IDF, so a rare name outweighs "many" or "policy"."""
-    terms = set(query_terms(question))
-    if not terms:
-        return 0.0
+    """The share of the question's terms found in the top passages, IDF-weighted with a vocabulary."""
     seen: set[str] = set()
     for p in passages[:top]:
         seen.update(tokenize(p.text))
-    weight = vocabulary.idf if vocabulary is not None else (lambda _term: 1.0)
-    total = sum(weight(t) for t in terms)
-    return sum(weight(t) for t in terms & seen) / total if total > 0 else 0.0
+    return term_share(set(query_terms(question)), seen, vocabulary)
 
 
 def support_score(best_dense: float, term_coverage: float) -> float:

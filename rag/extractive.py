@@ -6,31 +6,24 @@ extracted so nobody mistakes it for a written one.
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from ingest.lexical import query_terms, tokenize
 from ingest.textutil import is_cjk, split_sentences
 from rag.citations import heading_key, passage_headings
 from rag.passages import Passage
-from rag.vocabulary import Vocabulary
+from rag.vocabulary import Vocabulary, term_share
 
 MAX_SENTENCES = 3
 RELATIVE_FLOOR = 0.5  # a passage's best sentence must score at least this share of the best one
 
 
-def _even(_term: str) -> float:
-    return 1.0
-
-
-def _score(sentence: str, terms: set[str], weight: Callable[[str], float] = _even) -> float:
-    """The share of the question's terms the sentence holds, each weighed (by its IDF in the
-    index, when known), plus a little for every term held."""
+def _score(sentence: str, terms: set[str], vocabulary: Vocabulary | None = None) -> float:
+    """The share of the question's terms the sentence holds (IDF-weighted with a vocabulary),
+    plus a little for every term held."""
     tokens = set(tokenize(sentence))
     if not tokens or not terms:
         return 0.0
-    hits = tokens & terms
-    total = sum(weight(t) for t in terms)
-    return sum(weight(t) for t in hits) / total + 0.01 * min(len(hits), 5)
+    return term_share(terms, tokens, vocabulary) + 0.01 * min(len(tokens & terms), 5)
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -58,7 +51,6 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
     ("The standing trustee must submit an annual report ..."). Rarity over the whole index, not
     over the shown passages: that local variant was tried and was noise (EVAL.md)."""
     terms = set(query_terms(question))
-    weight = vocabulary.idf if vocabulary is not None else _even
     best_per_passage: list[tuple[float, int, list[str]]] = []  # score, passage n, sentences
     for n, passage in enumerate(passages, 1):
         # A heading of the passage ("COVERED SERVICES: Allergy Testing and Treatment") holds the
@@ -72,7 +64,7 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
         sentences = [s for s in units if heading_key(s) not in headings]
         if not sentences:
             continue
-        scored = [(_score(s, terms, weight), i) for i, s in enumerate(sentences)]
+        scored = [(_score(s, terms, vocabulary), i) for i, s in enumerate(sentences)]
         score, i = max(scored, key=lambda t: (t[0], -t[1]))
         if score <= 0:
             continue

@@ -43,3 +43,12 @@ class Vocabulary:
         """BM25's inverse document frequency (the +1 keeps it positive): a word in few chunks
         weighs much, one in most chunks little, and a word no chunk holds the most."""
         return math.log((self.chunks + 1) / (self.counts.get(word, 0) + 0.5))
+
+
+def term_share(terms: set[str], held: set[str], vocabulary: Vocabulary | None = None) -> float:
+    """The share of ``terms`` found in ``held``; with a vocabulary each term counts by its IDF,
+    so a rare name outweighs "many" or "policy" (the refusal rule's coverage, the extractor's
+    sentence score)."""
+    weight = vocabulary.idf if vocabulary is not None else (lambda _word: 1.0)
+    total = sum(weight(t) for t in terms)
+    return sum(weight(t) for t in terms & held) / total if total > 0 else 0.0
