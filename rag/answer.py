@@ -17,6 +17,7 @@ from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
 from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_headings, strip_echoed_labels, strip_markers
 from rag.conversation import resolve
 from rag.extractive import extract
+from rag.figures import unstated_figures
 from rag.passages import Passage, close_to_best
 from rag.prompting import REFUSAL_TEXT, Prompt, build_prompt, question_lang, strip_prompt_echoes, strip_preamble
 from rag.rerank import reranker_for
@@ -76,6 +77,8 @@ class Answer:
             return None
         if not self.model:
             return "no language model"
+        if any(n.startswith(INVENTED_FIGURE) for n in self.notes):
+            return "the model's answer states a figure no passage states; the closest sentences"
         return ("the model's answer is not in the passages" if UNSUPPORTED_REPLY in self.notes
                 else "the model found no answer") + "; the closest sentences"
 
@@ -123,7 +126,12 @@ _DANGLING = re.compile(r"[:：]\W*$|^\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9
 _UNFILLED = re.compile(rf"(^|[.!?。！？\n]{MARKER_RUN})[^.!?。！？\n]*?(?:\b(?:is|are|was|were)|是|为){MARKER_RUN}\s*(?:\.(?=\s|$)|。)",
                        re.I)  # group 1: the end of the sentence before, kept
 UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
+INVENTED_FIGURE = "the model's answer states "  # + "30, which no passage states"
 UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"  # the note's words (bench/recite.py reads them)
+
+
+def _prompt_text(prompt: Prompt) -> str:
+    return "\n".join(m["content"] for m in prompt.messages)
 
 
 def drop_unfinished(raw: str) -> str:
@@ -291,6 +299,10 @@ class Answerer:
         # the passages give as 14, "午餐的平均价格是200元" from a page about something else) is not
         # shown as the answer, even where the model marked a passage: none holds half its words.
         unsupported = cited is not None and bool(cited.text.strip()) and not cited.supported
+        # A figure nothing in the prompt states ("under 5 years of age", "7 years") is invented,
+        # however well the words around it match (rag/figures.py).
+        invented = unstated_figures(cited.text, _prompt_text(prompt)) if cited is not None and not unsupported else []
+        unsupported = unsupported or bool(invented)
         if cited is not None and cited.text.strip() and not unsupported or cancelled:
             # (stopped by the user: what was written so far, never a substitute)
             yield finish(cited.text if cited else "", False, "llm", cited.citations if cited else [],
@@ -305,6 +317,8 @@ class Answerer:
         if self.settings.on_model_refusal != "refuse":
             extracted = cite(extract(question, shown, vocabulary=self.retriever.vocabulary()), shown)
             if extracted.citations:
+                if invented:
+                    notes.append(f"{INVENTED_FIGURE}{', '.join(invented)}, which no passage states")
                 notes.append(UNSUPPORTED_REPLY if unsupported else
                              "the model found no answer in the passages; showing the closest sentences instead")
                 yield finish(extracted.text, False, "extractive", extracted.citations, first_token_s, tokens,

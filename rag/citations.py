@@ -317,11 +317,16 @@ def _figures(text: str) -> frozenset[str]:
     return frozenset(m.group().replace(",", "") for m in _FIGURE.finditer(text))
 
 
+def claim_figures(claim: str) -> frozenset[str]:
+    """The numbers a claim states, a list item's own number ("2. ...") aside."""
+    return _figures(_LIST_NUMBER.sub("", claim))
+
+
 def _figure_holders(claim: str, texts: list[str], scores: list[float]) -> set[int] | None:
     """Indexes of the passages that state every number of the claim (a list item's own number
     aside) and support it (``scores``) at least ATTRIBUTE_MIN_OVERLAP; None when the claim has
     no number or no such passage, so that support alone decides."""
-    wanted = _figures(_LIST_NUMBER.sub("", claim))
+    wanted = claim_figures(claim)
     if not wanted:
         return None
     holders = {i for i, t in enumerate(texts) if scores[i] >= ATTRIBUTE_MIN_OVERLAP and wanted <= _figures(t)}

@@ -194,6 +194,20 @@ def test_a_reply_no_passage_supports_is_not_shown_as_the_answer(rag_settings, po
         assert answer.refused and answer.citations == []
 
 
+def test_a_reply_stating_a_figure_no_passage_states_is_not_shown_as_the_answer(rag_settings):
+    """Its words match the passage ("Employees receive ... days of annual leave per year"), so
+    support alone would let it through; the figure is what the reader acts on."""
+    answerer = Answerer(rag_settings)
+    answerer._llm = _FixedReplyModel(answerer.llm(), "Employees receive 30 days of annual leave per year.[1]")
+    answer = answerer.answer("How many days of annual leave do employees receive?")
+    assert answer.mode == "extractive" and "30" not in answer.text and "25 days" in answer.text
+    assert "the model's answer states 30, which no passage states" in answer.notes and UNSUPPORTED_REPLY in answer.notes
+    assert answer.extracted_because == "the model's answer states a figure no passage states; the closest sentences"
+    answerer._llm = _FixedReplyModel(answerer.llm().real, "Employees receive 25 days of annual leave per year.[1]")
+    answer = answerer.answer("How many days of annual leave do employees receive?")
+    assert answer.mode == "llm" and answer.text == "Employees receive 25 days of annual leave per year.[1]"
+
+
 @pytest.mark.parametrize("reply", ["[1] [2]", "Quarterly bonuses reward punctual invoicing.",
                                    "Quarterly bonuses reward punctual invoicing.[1]"])
 def test_an_empty_reply_gets_the_closest_sentences_even_just_past_the_threshold(rag_settings, reply):
