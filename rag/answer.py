@@ -299,8 +299,8 @@ class Answerer:
         # the passages give as 14, "午餐的平均价格是200元" from a page about something else) is not
         # shown as the answer, even where the model marked a passage: none holds half its words.
         unsupported = cited is not None and bool(cited.text.strip()) and not cited.supported
-        # A figure nothing in the prompt states ("under 5 years of age", "7 years") is invented,
-        # however well the words around it match (rag/figures.py).
+        # A figure nothing in the prompt states ("children under 5 years of age" where no passage
+        # says 5) is invented, however well the words around it match (rag/figures.py).
         invented = unstated_figures(cited.text, _prompt_text(prompt)) if cited is not None and not unsupported else []
         unsupported = unsupported or bool(invented)
         if cited is not None and cited.text.strip() and not unsupported or cancelled:

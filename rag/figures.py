@@ -1,9 +1,9 @@
 """Figures a reply states that nothing the model was shown states.
 
-A 0.5B model sometimes writes a number that is in none of its passages: "TRICARE ... for
-children under 5 years of age" (no passage says 5), "7 years" for case files the handbook keeps
-two years (no passage says 7). Word overlap cannot catch this: the rest of the sentence is the
-passage's own words. A figure is what a reader acts on, so a reply stating one that neither the
+A 0.5B model sometimes writes a number that is in none of its passages: "TRICARE is a state
+children's health insurance program that provides coverage for children under 5 years of age"
+(contoso-081; no passage says 5). Word overlap cannot catch this: the rest of the sentence is
+the passages' own words. A figure is what a reader acts on, so a reply stating one that neither the
 passages, the question nor anything else in the prompt holds is not shown as the answer
 (rag/answer.py; bench/reply_signals.py and EVAL.md "A figure no passage states" for how often).
 
@@ -40,4 +40,5 @@ def unstated_figures(reply: str, shown: str) -> list[str]:
     """The figures of ``reply`` (citation markers and list numbering aside) that ``shown`` (the
     whole prompt: question, passages and their labels) does not state, smallest first."""
     stated = figures(_ITEM_NUMBER.sub("", strip_markers(reply)))
-    return sorted(stated - figures(shown), key=float)
+    # "0" aside: a clock time's minutes ("9:00" for "9 am") are not a figure anyone acts on.
+    return sorted(stated - figures(shown) - {"0"}, key=float)

@@ -14,6 +14,7 @@ def test_a_figure_the_prompt_states_is_not_unstated():
     prompt = "Question: How long are case files kept?\n[1] Case files are kept for two years after closing."
     assert unstated_figures("Case files are kept for 2 years.[1]", prompt) == []
     assert unstated_figures("事假全年累计不超过15天。[1]", "事假全年累计不超过十五天。") == []
+    assert unstated_figures("The office opens at 9:00.", "The office opens at 9 am.") == []
 
 
 def test_a_figure_nothing_in_the_prompt_states_is_reported():
