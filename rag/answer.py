@@ -126,8 +126,8 @@ _DANGLING = re.compile(r"[:：]\W*$|^\s*(?:\d{1,2}[.)、]|[•*\-–]|\(?[a-z0-9
 _UNFILLED = re.compile(rf"(^|[.!?。！？\n]{MARKER_RUN})[^.!?。！？\n]*?(?:\b(?:is|are|was|were)|是|为){MARKER_RUN}\s*(?:\.(?=\s|$)|。)",
                        re.I)  # group 1: the end of the sentence before, kept
 UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
-INVENTED_FIGURE = "the model's answer states "  # + "30, which no passage states"
-UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"  # the note's words (bench/recite.py reads them)
+INVENTED_FIGURE = "the model's answer states "  # + "30, which no passage states; showing ..."
+UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"
 
 
 def _prompt_text(prompt: Prompt) -> str:
@@ -317,10 +317,12 @@ class Answerer:
         if self.settings.on_model_refusal != "refuse":
             extracted = cite(extract(question, shown, vocabulary=self.retriever.vocabulary()), shown)
             if extracted.citations:
-                if invented:
-                    notes.append(f"{INVENTED_FIGURE}{', '.join(invented)}, which no passage states")
-                notes.append(UNSUPPORTED_REPLY if unsupported else
-                             "the model found no answer in the passages; showing the closest sentences instead")
+                if invented:  # its words may well be the passages' own: only the figure is named
+                    notes.append(f"{INVENTED_FIGURE}{', '.join(invented)}, which no passage states; "
+                                 "showing the closest sentences instead")
+                else:
+                    notes.append(UNSUPPORTED_REPLY if unsupported else
+                                 "the model found no answer in the passages; showing the closest sentences instead")
                 yield finish(extracted.text, False, "extractive", extracted.citations, first_token_s, tokens,
                              llm.name, raw)
                 return
