@@ -78,6 +78,9 @@ class Settings:
     # Passages whose ranking score is more than this below the best one's stay out of the prompt
     # (0 = off: as many as fit the budget); measured: see EVAL.md "score gap".
     prompt_score_gap: float = 0.2
+    # A passage longer than this many tokens is shown to the model as the run of its sentences
+    # around the one that best matches the question (rag.focus); 0 = whole passages.
+    passage_focus_tokens: int = 0
     # The model's part in refusals, once retrieval cleared the refusal threshold: "refuse" tells it
     # it may say the documents do not answer and trusts it; "extract" tells it too, but answers a
     # model refusal with the best-matching sentences (labelled as extracted); "unasked" does not
@@ -100,6 +103,8 @@ class Settings:
             raise SettingsError(f"DOCQA_RERANK_DEPTH={self.rerank_depth} must be at least 2 (passages to reorder)")
         if not 0 <= self.prompt_lookup_tokens <= 64:
             raise SettingsError(f"DOCQA_PROMPT_LOOKUP_TOKENS={self.prompt_lookup_tokens} must be between 0 (off) and 64")
+        if self.passage_focus_tokens < 0:
+            raise SettingsError(f"DOCQA_PASSAGE_FOCUS_TOKENS={self.passage_focus_tokens} must be 0 (off) or a token count")
         if not 0.0 <= self.rerank_weight <= 1.0:
             raise SettingsError(f"DOCQA_RERANK_WEIGHT={self.rerank_weight} must be between 0 and 1")
 

@@ -18,6 +18,7 @@ from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_headings, str
 from rag.conversation import resolve
 from rag.extractive import extract
 from rag.figures import unstated_figures
+from rag.focus import focused_text
 from rag.passages import Passage, close_to_best
 from rag.prompting import REFUSAL_TEXT, Prompt, build_prompt, question_lang, strip_prompt_echoes, strip_preamble
 from rag.rerank import reranker_for
@@ -336,9 +337,11 @@ class Answerer:
         asked = question if searched == query else searched
         if self.settings.prompt_score_gap > 0:
             passages = close_to_best(passages, self.settings.prompt_score_gap, keep=MIN_PROMPT_PASSAGES)
+        focus = self.settings.passage_focus_tokens
+        text_of = (lambda p: focused_text(p, asked, llm.count_tokens, focus, self.retriever.vocabulary())) if focus else None
         return build_prompt(asked, passages, llm.prompt_tokens, self.settings.prompt_budget, history,
                             self.settings.prompt_style, may_refuse=self.settings.on_model_refusal != "unasked",
-                            order=self.settings.passage_order)
+                            order=self.settings.passage_order, text_of=text_of)
 
     def _threshold(self) -> float:
         return self.settings.refusal_threshold or DEFAULT_DENSE_THRESHOLD

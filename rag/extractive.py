@@ -17,7 +17,7 @@ MAX_SENTENCES = 3
 RELATIVE_FLOOR = 0.5  # a passage's best sentence must score at least this share of the best one
 
 
-def _score(sentence: str, terms: set[str], vocabulary: Vocabulary | None = None) -> float:
+def sentence_score(sentence: str, terms: set[str], vocabulary: Vocabulary | None = None) -> float:
     """The share of the question's terms the sentence holds (IDF-weighted with a vocabulary),
     plus a little for every term held."""
     tokens = set(tokenize(sentence))
@@ -64,7 +64,7 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
         sentences = [s for s in units if heading_key(s) not in headings]
         if not sentences:
             continue
-        scored = [(_score(s, terms, vocabulary), i) for i, s in enumerate(sentences)]
+        scored = [(sentence_score(s, terms, vocabulary), i) for i, s in enumerate(sentences)]
         score, i = max(scored, key=lambda t: (t[0], -t[1]))
         if score <= 0:
             continue

@@ -138,11 +138,13 @@ def build_prompt(
     style: str = "label-first",
     may_refuse: bool = True,
     order: str = "best-first",
+    text_of: Callable[[Passage], str] | None = None,
 ) -> Prompt:
     """Messages for the chat template with as many passages as fit in ``budget`` tokens.
 
     ``count_prompt_tokens`` renders messages with the model's own chat template and counts
-    them, so the budget holds for the real prompt, template tokens included. ``history`` is
+    them, so the budget holds for the real prompt, template tokens included. ``text_of`` gives
+    the text shown for a passage (default its body; rag.focus cuts long ones). ``history`` is
     not sent to the model (a 0.5B model is distracted by it); follow-ups are resolved for
     retrieval instead (see conversation.py). It is accepted to keep the API stable.
     """
@@ -162,14 +164,15 @@ def build_prompt(
     used = count_prompt_tokens(messages_for([]))
     for i, passage in enumerate(passages):
         n = len(included) + 1
-        block = block_of(n, passage, passage.body)
+        text = text_of(passage) if text_of else passage.body
+        block = block_of(n, passage, text)
         cost = count_prompt_tokens(messages_for(blocks + [block])) - used
         if used + cost <= budget:
             blocks.append(block)
-            included.append(PromptPassage(n, passage, passage.body, False))
+            included.append(PromptPassage(n, passage, text, text != passage.body))
             used += cost
             continue
-        trimmed = _trim_to_fit(passage, n, blocks, budget, messages_for, count_prompt_tokens, block_of)
+        trimmed = _trim_to_fit(passage, text, n, blocks, budget, messages_for, count_prompt_tokens, block_of)
         if trimmed is not None:
             blocks.append(block_of(n, passage, trimmed))
             included.append(PromptPassage(n, passage, trimmed, True))
@@ -187,13 +190,13 @@ def build_prompt(
     return Prompt(messages, included, lang, count_prompt_tokens(messages), len(passages) - len(included), case)
 
 
-def _trim_to_fit(passage, n, blocks, budget, messages_for, count, block_of) -> str | None:
-    """Longest sentence-prefix of the passage that fits (binary search on sentence count)."""
-    sentences = split_sentences(passage.body)
+def _trim_to_fit(passage, text, n, blocks, budget, messages_for, count, block_of) -> str | None:
+    """Longest sentence-prefix of the passage's ``text`` that fits (binary search on sentence count)."""
+    sentences = split_sentences(text)
     lo, hi, best = 1, len(sentences), None
     while lo <= hi:
         mid = (lo + hi) // 2
-        text = _join(sentences[:mid])
+        text = join_sentences(sentences[:mid])
         if count(messages_for(blocks + [block_of(n, passage, text)])) <= budget:
             best, lo = text, mid + 1
         else:
@@ -209,7 +212,7 @@ def _trim_to_fit(passage, n, blocks, budget, messages_for, count, block_of) -> s
     return best
 
 
-def _join(sentences: list[str]) -> str:
+def join_sentences(sentences: list[str]) -> str:
     from ingest.textutil import is_cjk
 
     out = ""

@@ -132,3 +132,12 @@ def test_a_trimmed_passage_keeps_at_least_its_minimum_of_own_text(llm):
     roomy = build_prompt("Which form?", [first, last], llm.prompt_tokens, base + label + 80)
     assert [pp.passage.rowid for pp in roomy.passages] == [1, 2] and roomy.passages[1].trimmed
     assert llm.count_tokens(roomy.passages[1].text) >= MIN_TRIMMED_TOKENS
+
+
+def test_the_text_shown_for_a_passage_can_be_cut_while_the_passage_stays_whole(llm):
+    body = "Form A is for travel. Form B is for meals. Form C is for training."
+    prompt = build_prompt("Which form is for meals?", [P(1, body)], llm.prompt_tokens, 1000,
+                          text_of=lambda p: "Form B is for meals.")
+    (shown,) = prompt.passages
+    assert shown.text == "Form B is for meals." and shown.trimmed and shown.passage.body == body
+    assert "Form B is for meals." in prompt.messages[-1]["content"] and "Form C" not in prompt.messages[-1]["content"]
