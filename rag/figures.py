@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 
 from rag.citations import strip_markers
-from rag.eval.normalize import normalize_answer
+from rag.eval.normalize import numbers_in
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A list item's own number ("2. Submit the form") is numbering, not a figure.
 _ITEM_NUMBER = re.compile(r"(?m)^\s*\d{1,2}[.)、]\s+")
 
@@ -27,13 +26,7 @@ _ITEM_NUMBER = re.compile(r"(?m)^\s*\d{1,2}[.)、]\s+")
 def figures(text: str) -> frozenset[str]:
     """The numbers in ``text`` by value: "007" and "7", "2.50" and "2.5" are one figure."""
     # "en": whitespace is kept, so two numbers a space apart are not read as one.
-    return frozenset(_canonical(n) for n in _NUMBER.findall(normalize_answer(text, "en")))
-
-
-def _canonical(number: str) -> str:
-    if "." in number:
-        number = number.rstrip("0").rstrip(".")
-    return number.lstrip("0") or "0"
+    return frozenset(numbers_in(text, "en"))
 
 
 def unstated_figures(reply: str, shown: str) -> list[str]:

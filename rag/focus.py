@@ -36,12 +36,15 @@ def focused_text(passage: Passage, question: str, count_tokens: Callable[[str], 
         return body
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     lo = hi = best
+
+    def fits(first: int, last: int) -> bool:
+        return count_tokens(join_sentences(sentences[first:last + 1])) <= max_tokens
+
     grown = True
-    while grown:
+    while grown:  # one sentence after, then one before, while the run fits
         grown = False
-        for lo_, hi_ in ((lo, hi + 1), (lo - 1, hi)):
-            if lo_ < 0 or hi_ >= len(sentences) or (lo_, hi_) == (lo, hi):
-                continue
-            if count_tokens(join_sentences(sentences[min(lo, lo_):max(hi, hi_) + 1])) <= max_tokens:
-                lo, hi, grown = min(lo, lo_), max(hi, hi_), True
+        if hi + 1 < len(sentences) and fits(lo, hi + 1):
+            hi, grown = hi + 1, True
+        if lo > 0 and fits(lo - 1, hi):
+            lo, grown = lo - 1, True
     return join_sentences(sentences[lo:hi + 1])

@@ -196,9 +196,9 @@ def _trim_to_fit(passage, text, n, blocks, budget, messages_for, count, block_of
     lo, hi, best = 1, len(sentences), None
     while lo <= hi:
         mid = (lo + hi) // 2
-        text = join_sentences(sentences[:mid])
-        if count(messages_for(blocks + [block_of(n, passage, text)])) <= budget:
-            best, lo = text, mid + 1
+        candidate = join_sentences(sentences[:mid])
+        if count(messages_for(blocks + [block_of(n, passage, candidate)])) <= budget:
+            best, lo = candidate, mid + 1
         else:
             hi = mid - 1
     if best is None:

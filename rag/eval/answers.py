@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rag.citations import strip_markers
-from rag.eval.normalize import answer_tokens, normalize_answer
+from rag.eval.normalize import answer_tokens, canonical_number, normalize_answer, numbers_in
 from rag.eval.questions import Question
 
 # A gold_answers string longer than this (answer tokens: CJK characters / English words) is a
@@ -164,17 +164,6 @@ _NAME_EDGE_WORDS = frozenset(
 )
 
 
-def _canon_number(text: str) -> str:
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.lstrip("0") or "0"
-
-
-def _numbers(text: str, lang: str) -> list[str]:
-    # Normalised first, so "十五天", "1,500" and "fifteen days" all yield "15"/"1500".
-    return [_canon_number(m) for m in _NUMBER.findall(normalize_answer(text, lang))]
-
-
 def _names(text: str) -> list[str]:
     names: list[str] = []
     for m in _NAME.finditer(text):
@@ -213,14 +202,14 @@ def key_facts(gold_answer: str, lang: str) -> list[str]:
         add(quoted.strip().rstrip(".,;:!?。，；：！？"))
     for name in _names(gold_answer):
         add(name)
-    for number in _numbers(gold_answer, lang):
+    for number in numbers_in(gold_answer, lang):
         add(number)
     return facts
 
 
 def _fact_found(fact: str, answer_norm: str, answer_numbers: set[str], lang: str) -> bool:
     if _NUMBER.fullmatch(fact):
-        return _canon_number(fact) in answer_numbers
+        return canonical_number(fact) in answer_numbers
     return contains(answer_norm, normalize_answer(fact, lang))
 
 
@@ -229,7 +218,7 @@ def key_fact_recall(answer: str, gold_answer: str, lang: str) -> float | None:
     facts = key_facts(gold_answer, lang)
     if not facts:
         return None
-    norm, numbers = normalize_answer(answer, lang), set(_numbers(answer, lang))
+    norm, numbers = normalize_answer(answer, lang), set(numbers_in(answer, lang))
     return sum(_fact_found(f, norm, numbers, lang) for f in facts) / len(facts)
 
 
@@ -255,7 +244,7 @@ def judge_answer(answer: str, q: Question, *, refused: bool = False) -> AnswerSc
     exact = answer_correct(text, q)
     overlap = token_overlap(text, gold, q.lang) if gold else None
     facts = key_facts(gold, q.lang) if gold else []
-    norm, numbers = normalize_answer(text, q.lang), set(_numbers(text, q.lang))
+    norm, numbers = normalize_answer(text, q.lang), set(numbers_in(text, q.lang))
     missing = tuple(f for f in facts if not _fact_found(f, norm, numbers, q.lang))
     recall = (len(facts) - len(missing)) / len(facts) if facts else None
 

@@ -70,6 +70,22 @@ def normalize_answer(text: str, lang: str) -> str:
     return " ".join(text.split())
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def numbers_in(text: str, lang: str) -> list[str]:
+    """Every number of ``text`` by value, after normalisation: "十五天", "1,500" and "fifteen days"
+    give "15", "1500" and "15"."""
+    return [canonical_number(m) for m in _NUMBER.findall(normalize_answer(text, lang))]
+
+
+def canonical_number(number: str) -> str:
+    """A digit string by value: "007" -> "7", "2.50" -> "2.5", "0.0" -> "0"."""
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return number.lstrip("0") or "0"
+
+
 def _strip_punct(text: str) -> str:
     out: list[str] = []
     for i, ch in enumerate(text):
