@@ -54,10 +54,17 @@ class Chunk:
     token_count: int = 0
 
 
+# What a chunk's indexed text carries before its body (``Chunk.text``; the body alone is shown):
+# "section" the document's name, sheet, section path and table caption; "title" the document's
+# name only; "none" nothing. Measured at the current code: EVAL.md "Ablation: context prefix".
+CHUNK_CONTEXTS = ("section", "title", "none")
+
+
 @dataclass(frozen=True)
 class ChunkerConfig:
     max_tokens: int = 320
     overlap_tokens: int = 40
+    context: str = "section"
 
 
 def estimate_tokens(text: str) -> int:
@@ -146,9 +153,14 @@ class _Builder:
 
     def _prefix(self, block: Block) -> str:
         """Document title, then the sheet and its title, or the section path (without a
-        leading heading that merely repeats the title), or a table's caption."""
+        leading heading that merely repeats the title), or a table's caption; less as
+        ``config.context`` says."""
+        if self.config.context == "none":
+            return ""
         title = self.title.strip()
         parts = [title] if title else []
+        if self.config.context == "title":
+            return " | ".join(parts)
         if block.sheet:
             parts.append(block.sheet)
         section = [s for s in block.section_path if s.strip()]

@@ -50,6 +50,7 @@ class Manifest:
     chunk_overlap: int
     tokenizer: str  # "model" (the embedder's) or "estimate"
     chunker: int = CHUNKER_VERSION  # how blocks were cut into chunks (indexes before it: 1)
+    chunk_context: str = "section"  # what the indexed text carries before the body (chunking.CHUNK_CONTEXTS)
 
     @classmethod
     def from_meta(cls, meta: dict[str, str]) -> "Manifest | None":
@@ -65,6 +66,7 @@ class Manifest:
             chunk_overlap=int(meta.get("chunk_overlap", "0")),
             tokenizer=meta.get("tokenizer", "estimate"),
             chunker=int(meta.get("chunker", "1")),
+            chunk_context=meta.get("chunk_context") or "section",
         )
 
     def to_meta(self) -> dict[str, str]:
@@ -77,6 +79,7 @@ class Manifest:
             "chunk_overlap": str(self.chunk_overlap),
             "tokenizer": self.tokenizer,
             "chunker": str(self.chunker),
+            "chunk_context": self.chunk_context,
         }
 
     @property

@@ -210,11 +210,16 @@ class _Batch:
             manifest = self._new_manifest()
             self.store.set_meta(manifest.to_meta())
         self.manifest = manifest
-        self.chunker = ChunkerConfig(manifest.chunk_tokens, manifest.chunk_overlap)
+        self.chunker = ChunkerConfig(manifest.chunk_tokens, manifest.chunk_overlap, manifest.chunk_context)
         if manifest.chunk_tokens != self.settings.chunk_tokens:
             self.notes.append(
                 f"this index uses {manifest.chunk_tokens}-token chunks; run with --rebuild to apply "
                 f"the configured {self.settings.chunk_tokens}"
+            )
+        elif manifest.chunk_context != self.settings.chunk_context:
+            self.notes.append(
+                f"this index's chunks carry the context '{manifest.chunk_context}'; run with --rebuild to apply "
+                f"the configured '{self.settings.chunk_context}'"
             )
         elif manifest.chunker != CHUNKER_VERSION:
             self.notes.append("this index was chunked by an earlier docqa; run with --rebuild to apply the current chunking")
@@ -233,12 +238,16 @@ class _Batch:
             embedder = load_embedder(self.settings)
         except EmbedderUnavailable as exc:
             self.notes.append(str(exc))
-            return Manifest(FORMAT_VERSION, None, None, None, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens, "estimate")
+            return Manifest(
+                FORMAT_VERSION, None, None, None, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens,
+                "estimate", chunk_context=self.settings.chunk_context,
+            )
         self._embedder = embedder
         info = embedder.info
         return Manifest(
             FORMAT_VERSION, info.name, info.short_name, info.dim,
             self.settings.chunk_tokens, self.settings.chunk_overlap_tokens, "model",
+            chunk_context=self.settings.chunk_context,
         )
 
     def _load_embedder_or_fail(self, manifest: Manifest) -> Embedder:

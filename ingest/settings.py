@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ingest.chunking import CHUNK_CONTEXTS
+
 
 def _default_models_dir() -> Path:
     return Path(os.path.expanduser("~/.cache/docqa/models"))
@@ -57,6 +59,7 @@ class Settings:
     # ingest bounds
     chunk_tokens: int = 320  # measured: see EVAL.md "chunk size"
     chunk_overlap_tokens: int = 40
+    chunk_context: str = "section"  # indexed before each chunk's body; measured: EVAL.md "context prefix"
     max_file_mb: float = 100.0
     parse_timeout_s: float = 180.0
     # retrieval / answering
@@ -140,6 +143,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "on_model_refusal": ("extract", "refuse", "unasked"),
     "llm_dtype": ("auto", "bf16", "fp32", "int8"),
     "rerank": ("ql", "off"),
+    "chunk_context": CHUNK_CONTEXTS,
 }
 
 

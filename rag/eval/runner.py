@@ -41,8 +41,12 @@ class EvalOptions:
 
 def default_eval_index(docs: Path, settings: Settings) -> Path:
     """An index per document folder and chunk size, beside the main index, so evaluation
-    never mixes its documents into the user's library."""
-    key = hashlib.sha256(f"{os.path.abspath(docs)}|{settings.chunk_tokens}|{settings.embed_model}|{CHUNKER_VERSION}".encode()).hexdigest()[:10]
+    never mixes its documents into the user's library. (A chunk context other than the default
+    gets its own index too; the default's key is unchanged so existing eval indexes are reused.)"""
+    context = "" if settings.chunk_context == "section" else f"|{settings.chunk_context}"
+    key = hashlib.sha256(
+        f"{os.path.abspath(docs)}|{settings.chunk_tokens}|{settings.embed_model}|{CHUNKER_VERSION}{context}".encode()
+    ).hexdigest()[:10]
     return Path(settings.index_dir).parent / "eval-index" / f"{Path(docs).resolve().name}-{key}"
 
 
@@ -74,7 +78,8 @@ def run_eval(
     info = {
         "questions": str(questions_path), "docs": str(docs), "index": str(settings.index_dir),
         "ingest": report.totals, "ingest_seconds": round(report.seconds, 1), "semantic": report.semantic,
-        "embed_model": settings.embed_model, "chunk_tokens": settings.chunk_tokens, "k": options.k,
+        "embed_model": settings.embed_model, "chunk_tokens": settings.chunk_tokens,
+        "chunk_context": settings.chunk_context, "k": options.k,
         "mode": options.mode, "fusion": options.fusion,
         "dense_weight": settings.dense_weight if options.dense_weight is None else options.dense_weight,
     }

@@ -1,7 +1,10 @@
 from dataclasses import replace
 
+import pytest
+
 from ingest.blocks import Block, BlockKind, ParseResult
 from ingest.chunking import ChunkerConfig, chunk_document, estimate_tokens
+from ingest.settings import Settings, SettingsError
 
 
 def _doc(blocks, title="Handbook"):
@@ -65,6 +68,24 @@ def test_section_path_in_prefix_and_field_and_title_not_repeated():
     last = chunks[-1]
     assert last.section == "Security Policy > 第三章 账号"
     assert last.text.splitlines()[0] == "Security Policy | 第三章 账号"
+
+
+def test_chunk_context_chooses_what_the_indexed_text_carries_and_never_touches_the_body():
+    blocks = [
+        Block("Leave", BlockKind.HEADING, section_path=("Leave",)),
+        Block("Annual leave is ten days a year.", page=2, section_path=("Leave",)),
+    ]
+    by_context = {
+        context: chunk_document(_doc(blocks, "Handbook"), "k", config=ChunkerConfig(context=context))[-1]
+        for context in ("section", "title", "none")
+    }
+    body = by_context["none"].body
+    assert body.endswith("Annual leave is ten days a year.")
+    assert by_context["section"].text == "Handbook | Leave\n" + body
+    assert by_context["title"].text == "Handbook\n" + body
+    assert by_context["none"].text == body
+    # provenance and the shown words are the same whatever the indexed text carries
+    assert {(c.body, c.section, c.page_start) for c in by_context.values()} == {(body, "Leave", 2)}
 
 
 def test_ids_stable_and_content_sensitive():
@@ -200,3 +221,10 @@ def test_a_chunk_full_before_a_list_does_not_end_on_its_lead_in():
     assert not any(c.body.rstrip().endswith(":") for c in chunks)
     assert sum(c.body.count("Out-of-network copays:") for c in chunks) == 1
     assert any(c.body.startswith("Out-of-network copays:\nVisit type 0") for c in chunks)
+
+
+def test_chunk_context_setting_takes_only_known_values():
+    assert Settings().chunk_context == ChunkerConfig().context == "section"
+    assert Settings.load({"DOCQA_CHUNK_CONTEXT": "none"}).chunk_context == "none"
+    with pytest.raises(SettingsError, match="DOCQA_CHUNK_CONTEXT='headings' is not one of section, title, none"):
+        Settings.load({"DOCQA_CHUNK_CONTEXT": "headings"})

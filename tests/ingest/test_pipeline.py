@@ -90,6 +90,23 @@ def test_an_index_chunked_by_an_earlier_version_says_rebuild_applies_the_new_chu
     assert not any("earlier docqa" in n for n in rebuilt.notes)
 
 
+def test_an_index_keeps_its_chunk_context_until_a_rebuild_applies_another(corpus, settings):
+    ingest([corpus["txt"]], settings)  # default: document name and section path before each body
+    reader = IndexReader(settings.index_dir)
+    doc = next(iter(reader.store.documents()))
+    before = reader.store.chunks_of(doc.id)
+    assert all(c.text != c.body for c in before)
+    bare = settings.replace(chunk_context="none")
+    notes = ingest([corpus["txt"]], bare).notes
+    assert any("context 'section'" in n and "--rebuild" in n and "'none'" in n for n in notes)
+    ingest([corpus["txt"]], bare, rebuild=True)
+    reader = IndexReader(settings.index_dir)
+    doc = next(iter(reader.store.documents()))
+    after = reader.store.chunks_of(doc.id)
+    assert after and all(c.text == c.body for c in after)
+    assert not any("--rebuild" in n for n in ingest([corpus["txt"]], bare).notes)
+
+
 def test_broken_new_version_keeps_old_chunks(corpus, settings):
     ingest([corpus["docx"]], settings)
     corpus["docx"].write_bytes(b"not a zip at all")
