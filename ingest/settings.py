@@ -91,6 +91,9 @@ class Settings:
     # Measured: see EVAL.md "model refusals".
     on_model_refusal: str = "unasked"
     max_new_tokens: int = 200
+    # Greedy decoding's penalty on tokens the answer already wrote (never on the prompt's, so
+    # figures can be copied); 1.0 = none. Measured on the dev sets: EVAL.md "Decoding".
+    repetition_penalty: float = 1.1
     # Copied passage text checked this many tokens at a time instead of generated one by one
     # (prompt-lookup decoding, rag.decoding); greedy answers the same up to near-ties, 0 turns it off.
     # Measured: see EVAL.md "Prompt-lookup decoding".
@@ -108,6 +111,8 @@ class Settings:
             raise SettingsError(f"DOCQA_PROMPT_LOOKUP_TOKENS={self.prompt_lookup_tokens} must be between 0 (off) and 64")
         if self.passage_focus_tokens < 0:
             raise SettingsError(f"DOCQA_PASSAGE_FOCUS_TOKENS={self.passage_focus_tokens} must be 0 (off) or a token count")
+        if not 1.0 <= self.repetition_penalty <= 2.0:
+            raise SettingsError(f"DOCQA_REPETITION_PENALTY={self.repetition_penalty} must be between 1.0 (none) and 2.0")
         if not 0.0 <= self.rerank_weight <= 1.0:
             raise SettingsError(f"DOCQA_RERANK_WEIGHT={self.rerank_weight} must be between 0 and 1")
 

@@ -270,7 +270,10 @@ class Answerer:
             max_new_tokens=max_new_tokens or self.settings.max_new_tokens,
             cancel=cancel,
             timeout_s=self.settings.generation_timeout_s,
-            decoding=replace(llm.decoding, prompt_lookup_tokens=self.settings.prompt_lookup_tokens),
+            decoding=replace(
+                llm.decoding, prompt_lookup_tokens=self.settings.prompt_lookup_tokens,
+                repetition_penalty=self.settings.repetition_penalty,
+            ),
         )
         first_token_s = None
         try:

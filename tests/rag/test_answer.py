@@ -224,9 +224,9 @@ def test_an_empty_reply_gets_the_closest_sentences_even_just_past_the_threshold(
     assert just.extracted_because.endswith("; the closest sentences")  # a model ran: not "no language model"
 
 
-@pytest.mark.parametrize("tokens", [0, 7])
-def test_prompt_lookup_setting_reaches_the_model(rag_settings, monkeypatch, tokens):
-    answerer = Answerer(rag_settings.replace(prompt_lookup_tokens=tokens))
+@pytest.mark.parametrize(("tokens", "penalty"), [(0, 1.0), (7, 1.1)])
+def test_decoding_settings_reach_the_model(rag_settings, monkeypatch, tokens, penalty):
+    answerer = Answerer(rag_settings.replace(prompt_lookup_tokens=tokens, repetition_penalty=penalty))
     llm = answerer.llm()
     seen = []
     real_stream = llm.stream
@@ -238,7 +238,7 @@ def test_prompt_lookup_setting_reaches_the_model(rag_settings, monkeypatch, toke
     monkeypatch.setattr(llm, "stream", spy)
     events = list(answerer.stream("How many days of annual leave do employees receive?", dense_threshold=-1.0))
     assert events[-1].kind == "answer"
-    assert [d.prompt_lookup_tokens for d in seen] == [tokens]
+    assert [(d.prompt_lookup_tokens, d.repetition_penalty) for d in seen] == [(tokens, penalty)]
 
 
 def test_a_sentence_left_unfilled_is_not_a_claim():

@@ -66,3 +66,11 @@ def test_prompt_lookup_setting_is_bounded() -> None:
     assert Settings().prompt_lookup_tokens == Decoding().prompt_lookup_tokens == 10
     with pytest.raises(SettingsError, match="DOCQA_PROMPT_LOOKUP_TOKENS=-1"):
         Settings.load({"DOCQA_PROMPT_LOOKUP_TOKENS": "-1"})
+
+
+def test_repetition_penalty_setting_is_bounded_and_defaults_to_the_decoding_default() -> None:
+    assert Settings().repetition_penalty == Decoding().repetition_penalty == 1.1
+    assert Settings.load({"DOCQA_REPETITION_PENALTY": "1.0"}).repetition_penalty == 1.0
+    for bad in ("0.9", "3"):
+        with pytest.raises(SettingsError, match="DOCQA_REPETITION_PENALTY="):
+            Settings.load({"DOCQA_REPETITION_PENALTY": bad})
