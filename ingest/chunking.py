@@ -55,9 +55,10 @@ class Chunk:
 
 
 # What a chunk's indexed text carries before its body (``Chunk.text``; the body alone is shown):
-# "section" the document's name, sheet, section path and table caption; "title" the document's
-# name only; "none" nothing. Measured at the current code: EVAL.md "Ablation: context prefix".
-CHUNK_CONTEXTS = ("section", "title", "none")
+# "section" the document's name, sheet, section path and table title; "names" the same without
+# the section path (names of the document, sheet and table only); "none" nothing. Measured at
+# the current code: EVAL.md "Ablation: context prefix".
+CHUNK_CONTEXTS = ("section", "names", "none")
 
 
 @dataclass(frozen=True)
@@ -159,14 +160,12 @@ class _Builder:
             return ""
         title = self.title.strip()
         parts = [title] if title else []
-        if self.config.context == "title":
-            return " | ".join(parts)
         if block.sheet:
             parts.append(block.sheet)
         section = [s for s in block.section_path if s.strip()]
         if section and section[0].strip() == title:
             section = section[1:]
-        if section:
+        if section and self.config.context == "section":
             parts.append(SECTION_SEP.join(section))
         if block.title and block.title.strip() and block.title.strip() not in parts:
             parts.append(block.title.strip())

@@ -77,12 +77,12 @@ def test_chunk_context_chooses_what_the_indexed_text_carries_and_never_touches_t
     ]
     by_context = {
         context: chunk_document(_doc(blocks, "Handbook"), "k", config=ChunkerConfig(context=context))[-1]
-        for context in ("section", "title", "none")
+        for context in ("section", "names", "none")
     }
     body = by_context["none"].body
     assert body.endswith("Annual leave is ten days a year.")
     assert by_context["section"].text == "Handbook | Leave\n" + body
-    assert by_context["title"].text == "Handbook\n" + body
+    assert by_context["names"].text == "Handbook\n" + body
     assert by_context["none"].text == body
     # provenance and the shown words are the same whatever the indexed text carries
     assert {(c.body, c.section, c.page_start) for c in by_context.values()} == {(body, "Leave", 2)}
@@ -223,8 +223,17 @@ def test_a_chunk_full_before_a_list_does_not_end_on_its_lead_in():
     assert any(c.body.startswith("Out-of-network copays:\nVisit type 0") for c in chunks)
 
 
+def test_names_context_keeps_the_sheet_and_table_names_of_rows():
+    row = Block("City: Shanghai; Hotel cap: 800", BlockKind.ROW, sheet="2024 rates", row_range=(2, 2),
+                header=("City", "Hotel cap"), title="Hotel caps", section_path=("Travel", "Lodging"))
+    (names,) = chunk_document(_doc([row], "Travel policy"), "k", config=ChunkerConfig(context="names"))
+    (full,) = chunk_document(_doc([row], "Travel policy"), "k", config=ChunkerConfig(context="section"))
+    assert names.text.splitlines()[0] == "Travel policy | 2024 rates | Hotel caps"
+    assert full.text.splitlines()[0] == "Travel policy | 2024 rates | Travel > Lodging | Hotel caps"
+
+
 def test_chunk_context_setting_takes_only_known_values():
     assert Settings().chunk_context == ChunkerConfig().context == "section"
     assert Settings.load({"DOCQA_CHUNK_CONTEXT": "none"}).chunk_context == "none"
-    with pytest.raises(SettingsError, match="DOCQA_CHUNK_CONTEXT='headings' is not one of section, title, none"):
+    with pytest.raises(SettingsError, match="DOCQA_CHUNK_CONTEXT='headings' is not one of section, names, none"):
         Settings.load({"DOCQA_CHUNK_CONTEXT": "headings"})
