@@ -21,9 +21,6 @@ class Decoding:
 
     do_sample: bool = False
     repetition_penalty: float = 1.1
-    # Digits are spared the penalty: this tokenizer writes numbers a digit at a time, so a penalty
-    # on digits already written pushes "2011" toward "2010" and "33" toward "3" (EVAL.md "Decoding").
-    penalize_digits: bool = False
     no_repeat_ngram_size: int = 0
     penalize_prompt: bool = False
     temperature: float = 0.7
@@ -45,11 +42,9 @@ class Decoding:
 DEFAULT_DECODING = Decoding()
 
 
-def answer_penalties(decoding: Decoding, prompt_len: int, opening_marker_ids: list[int] | None = None,
-                     digit_ids: list[int] | None = None) -> Any:
-    """Repetition penalty and no-repeat n-grams over the generated tokens only (the penalty
-    sparing ``digit_ids`` unless ``decoding.penalize_digits``), and no marker as the first token
-    when ``opening_marker_ids`` are given (see ``Decoding``)."""
+def answer_penalties(decoding: Decoding, prompt_len: int, opening_marker_ids: list[int] | None = None) -> Any:
+    """Repetition penalty and no-repeat n-grams over the generated tokens only, and no marker as
+    the first token when ``opening_marker_ids`` are given (see ``Decoding``)."""
     from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
 
     processors = LogitsProcessorList()
@@ -58,9 +53,7 @@ def answer_penalties(decoding: Decoding, prompt_len: int, opening_marker_ids: li
     if decoding.penalize_prompt:
         return processors
     if decoding.repetition_penalty != 1.0:
-        penalty = RepetitionPenaltyLogitsProcessor(float(decoding.repetition_penalty), prompt_ignore_length=prompt_len)
-        spared = [] if decoding.penalize_digits else (digit_ids or [])
-        processors.append(_Sparing(penalty, spared) if spared else penalty)
+        processors.append(RepetitionPenaltyLogitsProcessor(float(decoding.repetition_penalty), prompt_ignore_length=prompt_len))
     if decoding.no_repeat_ngram_size > 0:
         processors.append(_AnswerOnly(NoRepeatNGramLogitsProcessor(decoding.no_repeat_ngram_size), prompt_len))
     return processors
@@ -77,33 +70,6 @@ class _BanAtFirstStep:
         if input_ids.shape[1] == self.prompt_len:
             scores[:, self.token_ids] = float("-inf")
         return scores
-
-
-class _Sparing:
-    """Runs a logits processor but leaves the scores of ``token_ids`` as they were.
-
-    Why by hand: transformers' repetition penalty takes no exemptions, and sparing digits is a
-    matter of a dozen vocabulary columns (see ``Decoding.penalize_digits``)."""
-
-    def __init__(self, processor: Any, token_ids: list[int]) -> None:
-        self.processor = processor
-        self.token_ids = token_ids
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        kept = scores[:, self.token_ids].clone()
-        scores = self.processor(input_ids, scores)
-        scores[:, self.token_ids] = kept
-        return scores
-
-
-def digit_token_ids(tokenizer: Any) -> list[int]:
-    """Tokens whose text, less surrounding whitespace, is digits only ("7", " 2023", "０")."""
-    ids = []
-    for token, token_id in tokenizer.get_vocab().items():
-        text = tokenizer.convert_tokens_to_string([token]).strip()
-        if text and text.isdigit():
-            ids.append(int(token_id))
-    return sorted(ids)
 
 
 def marker_token_ids(tokenizer: Any) -> list[int]:

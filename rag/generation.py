@@ -22,14 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ingest.settings import Settings
-from rag.decoding import (
-    DEFAULT_DECODING,
-    Decoding,
-    answer_penalties,
-    digit_token_ids,
-    marker_token_ids,
-    stop_token_ids,
-)
+from rag.decoding import DEFAULT_DECODING, Decoding, answer_penalties, marker_token_ids, stop_token_ids
 from rag.llm_loading import (
     DEFAULT_LLM,
     ModelSource,
@@ -68,7 +61,6 @@ class LLM:
         self.dtype = str(getattr(model, "dtype", "")).replace("torch.", "")
         self.stop_token_ids = stop_token_ids(tokenizer, model)
         self._marker_ids: list[int] | None = None
-        self._digit_ids: list[int] | None = None
         self._lock = threading.Lock()  # one generation / forward pass at a time
 
     # ---------------------------------------------------------------- tokens
@@ -89,12 +81,6 @@ class LLM:
         if self._marker_ids is None:
             self._marker_ids = marker_token_ids(self.tokenizer)
         return self._marker_ids
-
-    def digit_ids(self) -> list[int]:
-        """The vocabulary's digit tokens (see ``decoding.digit_token_ids``), read once."""
-        if self._digit_ids is None:
-            self._digit_ids = digit_token_ids(self.tokenizer)
-        return self._digit_ids
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         return len(self.prompt_ids(messages))
@@ -161,8 +147,7 @@ class LLM:
                             generation_config=self._generation_config(decoding, max_new_tokens),
                             # (the vocabulary is scanned for markers only when the option is on)
                             logits_processor=answer_penalties(
-                                decoding, len(prompt), self.marker_ids() if decoding.ban_opening_marker else None,
-                                self.digit_ids() if _spares_digits(decoding) else None),
+                                decoding, len(prompt), self.marker_ids() if decoding.ban_opening_marker else None),
                             stopping_criteria=criteria_list(stopper),
                             streamer=streamer,
                         )
@@ -320,6 +305,3 @@ def clear_llm_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
 
-
-def _spares_digits(decoding: Decoding) -> bool:
-    return decoding.repetition_penalty != 1.0 and not decoding.penalize_digits and not decoding.penalize_prompt

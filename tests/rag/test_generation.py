@@ -427,21 +427,3 @@ def test_next_token_scores_follow_the_model(tiny_qwen_dir: Path) -> None:
     _always_emit(llm, llm.first_token("negative"))
     scores = llm.next_token_scores(MESSAGES, ["positive", "negative"], assistant_prefix="Sentiment:")
     assert max(scores, key=scores.get) == "negative"
-
-
-def test_repetition_penalty_spares_digits_unless_told(tiny_qwen_dir: Path) -> None:
-    # Numbers are written a digit at a time, so "2011" needs its "1" twice: the penalty on the
-    # answer's own tokens must not push the second one toward another token.
-    llm = _fresh_llm(tiny_qwen_dir)
-    seven = llm.tokenizer.convert_tokens_to_ids("7")
-    assert seven in llm.digit_ids()
-    assert all(llm.tokenizer.decode([i]).strip().isdigit() for i in llm.digit_ids())
-    word = llm.tokenizer("leave", add_special_tokens=False)["input_ids"][0]
-    _always_emit(llm, seven)  # logit 20
-    with torch.no_grad():
-        llm.model.get_output_embeddings().weight[word, 0] = 15.0  # the runner-up: 20 / 2 < 15
-    spared, _ = llm.generate(MESSAGES, max_new_tokens=3, decoding=Decoding(repetition_penalty=2.0, prompt_lookup_tokens=0))
-    assert spared == "777"
-    penalized, _ = llm.generate(MESSAGES, max_new_tokens=3, decoding=Decoding(
-        repetition_penalty=2.0, penalize_digits=True, prompt_lookup_tokens=0))
-    assert penalized.startswith("7") and penalized[1] == llm.tokenizer.decode([word])  # the runner-up, then 7 again
