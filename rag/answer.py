@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterator
 
 from ingest.settings import Settings
-from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide
+from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide, stand_in_allowed
 from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_headings, strip_echoed_labels, strip_markers
 from rag.conversation import resolve
 from rag.extractive import extract
@@ -128,6 +128,7 @@ _UNFILLED = re.compile(rf"(^|[.!?。！？\n]{MARKER_RUN})[^.!?。！？\n]*?(?:
                        re.I)  # group 1: the end of the sentence before, kept
 UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
 INVENTED_FIGURE = "the model's answer states "  # + "30, which no passage states; showing ..."
+FEW_TERMS_REFUSED = "the model found no answer, and the passages hold few of the question's words"
 UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"
 
 
@@ -317,8 +318,11 @@ class Answerer:
         # (see EVAL.md "model refusals"); retrieval already judged them relevant, so by default
         # the best-matching sentences are shown instead, labelled as extracted. (Refusing such
         # replies when the passages only just clear the threshold was tried and dropped: it
-        # refused 7 of 30 short everyday questions; EVAL.md "The model's empty reply".)
-        if self.settings.on_model_refusal != "refuse":
+        # refused 7 of 30 short everyday questions; EVAL.md "The model's empty reply". Few of
+        # the question's terms in the passages, though, is where such stand-ins were never right.)
+        if self.settings.on_model_refusal != "refuse" and not stand_in_allowed(decision):
+            notes.append(FEW_TERMS_REFUSED)
+        elif self.settings.on_model_refusal != "refuse":
             extracted = cite(extract(question, shown, vocabulary=self.retriever.vocabulary()), shown)
             if extracted.citations:
                 if invented:  # its words may well be the passages' own: only the figure is named

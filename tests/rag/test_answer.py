@@ -2,8 +2,8 @@ import threading
 
 import pytest
 
-from rag.answer import MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished, reply_claims
-from rag.answerability import support_score
+from rag.answer import FEW_TERMS_REFUSED, MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished, reply_claims
+from rag.answerability import STAND_IN_MIN_COVERAGE, support_score
 from rag.generation import Decoding, GenerationStats, clear_llm_cache
 
 
@@ -222,6 +222,27 @@ def test_an_empty_reply_gets_the_closest_sentences_even_just_past_the_threshold(
     just = next(e.answer for e in answerer.stream(question, dense_threshold=support - 0.001) if e.kind == "answer")
     assert just.mode == "extractive" and "25 days" in just.text and not just.refused and just.raw == reply
     assert just.extracted_because.endswith("; the closest sentences")  # a model ran: not "no language model"
+
+
+@pytest.mark.parametrize("reply", ["[1] [2]", "Quarterly bonuses reward punctual invoicing.[1]",
+                                   "Employees receive 30 days of annual leave per year.[1]"])
+def test_an_empty_reply_on_passages_holding_few_of_the_questions_words_is_a_refusal(rag_settings, reply):
+    """Markers only, text no passage holds, a figure none states: where the passages hold under
+    STAND_IN_MIN_COVERAGE of the question's terms, no sentences stand in for the reply."""
+    answerer = Answerer(rag_settings.replace(on_model_refusal="unasked"))
+    answerer._llm = _FixedReplyModel(answerer.llm(), reply)
+    loose = "How many days of annual leave do seasonal harbour pilots aboard icebreakers accrue?"
+
+    def ask(question):
+        return next(e.answer for e in answerer.stream(question, dense_threshold=-1.0) if e.kind == "answer")
+
+    few = ask(loose)
+    assert few.decision.answerable and few.decision.coverage < STAND_IN_MIN_COVERAGE
+    assert few.refused and few.mode == "refusal" and few.citations == [] and few.raw == reply
+    assert FEW_TERMS_REFUSED in few.notes and few.passages  # the closest passages are still there to read
+    many = ask("How many days of annual leave do employees receive?")
+    assert many.decision.coverage >= STAND_IN_MIN_COVERAGE
+    assert many.mode == "extractive" and "25 days" in many.text and FEW_TERMS_REFUSED not in many.notes
 
 
 @pytest.mark.parametrize(("tokens", "penalty"), [(0, 1.0), (7, 1.1)])

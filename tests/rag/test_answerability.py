@@ -1,4 +1,4 @@
-from rag.answerability import coverage, decide
+from rag.answerability import STAND_IN_MIN_COVERAGE, coverage, decide, stand_in_allowed
 from rag.passages import Passage, Scores
 from rag.vocabulary import Vocabulary
 
@@ -71,3 +71,13 @@ def test_keyword_only_index_keeps_the_plain_share_of_terms():
     assert coverage("年假天数怎么算", [passage], vocabulary=vocabulary) < 0.5 <= coverage("年假天数怎么算", [passage])
     d = decide("年假天数怎么算", [passage], vocabulary=vocabulary)
     assert d.answerable and d.coverage == 0.75 and "keyword search only" in d.reason
+
+
+def test_stand_ins_need_a_share_of_the_questions_terms():
+    body = "Annual leave is 25 days."
+    held = decide("How much annual leave?", [P(body, 0.95)], dense_threshold=0.8)
+    assert held.coverage >= STAND_IN_MIN_COVERAGE and stand_in_allowed(held)
+    loose = decide("Which icebreaker pilots accrue harbour leave?", [P(body, 0.95)], dense_threshold=0.8)
+    assert loose.answerable and loose.coverage < STAND_IN_MIN_COVERAGE and not stand_in_allowed(loose)
+    keyword_only = decide("Which icebreaker pilots accrue harbour leave?", [P(body, None)])
+    assert keyword_only.dense is None and stand_in_allowed(keyword_only)  # the plain share decided already
