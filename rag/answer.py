@@ -128,7 +128,7 @@ _UNFILLED = re.compile(rf"(^|[.!?。！？\n]{MARKER_RUN})[^.!?。！？\n]*?(?:
                        re.I)  # group 1: the end of the sentence before, kept
 UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
 INVENTED_FIGURE = "the model's answer states "  # + "30, which no passage states; showing ..."
-FEW_TERMS_REFUSED = "the model found no answer, and the passages hold few of the question's words"
+FEW_TERMS_REFUSED = "the model gave no answer the passages hold, and they hold few of the question's words"
 UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"
 
 

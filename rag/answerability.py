@@ -35,9 +35,10 @@ DEFAULT_COVERAGE_THRESHOLD = 0.5  # keyword-only indexes
 # When the model writes nothing usable (markers only, "the documents do not say", text no passage
 # holds, a figure none states), the passages' best sentences stand in for it only if the top
 # passages hold at least this (IDF-weighted) share of the question's terms; below it the question
-# is refused. Two weak signals agreeing: on the answered runs of 2026-12-07 (five sets, 232
-# answerable questions) no stand-in under 0.30 was right, while 5 of the 14 unanswerable questions
-# that got such a reply sit under it (EVAL.md "The model's empty reply, by term coverage").
+# is refused. Two weak signals agreeing: in the default's answered runs of 2026-12-07 (five sets,
+# 232 answerable questions) no stand-in under 0.30 was right (the lowest right one: 0.37), while 5
+# of the 14 unanswerable questions that got such a reply sit under it; in ten variants' runs one
+# stand-in under 0.30 was ever right, once (EVAL.md "The model's empty reply, by term coverage").
 STAND_IN_MIN_COVERAGE = 0.30
 
 
