@@ -320,9 +320,10 @@ class Answerer:
         # replies when the passages only just clear the threshold was tried and dropped: it
         # refused 7 of 30 short everyday questions; EVAL.md "The model's empty reply". Few of
         # the question's terms in the passages, though, is where such stand-ins were never right.)
-        if self.settings.on_model_refusal != "refuse" and not stand_in_allowed(decision):
+        may_extract = self.settings.on_model_refusal != "refuse"
+        if may_extract and not stand_in_allowed(decision):
             notes.append(FEW_TERMS_REFUSED)
-        elif self.settings.on_model_refusal != "refuse":
+        elif may_extract:
             extracted = cite(extract(question, shown, vocabulary=self.retriever.vocabulary()), shown)
             if extracted.citations:
                 if invented:  # its words may well be the passages' own: only the figure is named
