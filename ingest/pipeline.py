@@ -5,17 +5,15 @@ with its reason and the batch goes on; the index is never left half-written (see
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
 
 from ingest.blocks import ParseError, UnsupportedFormat
 from ingest.chunking import CHUNKER_VERSION, ChunkerConfig, chunk_document, estimate_tokens
+from ingest.discovery import collect_files, file_hash
 from ingest.embedding import Embedder, EmbedderUnavailable, load_embedder
 from ingest.index import (
     DB_NAME,
@@ -31,6 +29,7 @@ from ingest.index import (
 from ingest.isolation import parse_isolated
 from ingest.lexical import tokenize
 from ingest.parsers import is_supported
+from ingest.reports import FileReport, IngestFatal, IngestReport, Progress, ProgressEvent
 from ingest.settings import Settings
 from ingest.store import NewDocument, Store
 from ingest.vectors import VectorIndex
@@ -40,107 +39,6 @@ log = logging.getLogger(__name__)
 # Bump when parsers or chunking change what they extract: documents indexed by an older
 # version are re-parsed on the next run even if their bytes did not change.
 PARSER_VERSION = 10
-
-Status = Literal["indexed", "unchanged", "failed", "skipped", "removed"]
-
-
-@dataclass
-class FileReport:
-    path: str
-    status: Status
-    reason: str | None = None
-    pages: int | None = None
-    rows: int | None = None
-    chunks: int = 0
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IngestReport:
-    files: list[FileReport]
-    seconds: float
-    semantic: bool  # vectors were built (dense retrieval available)
-    notes: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # parse / chunk / embed / index seconds
-
-    @property
-    def totals(self) -> dict[str, int | float]:
-        out: dict[str, int | float] = {s: 0 for s in ("indexed", "unchanged", "failed", "skipped", "removed")}
-        for f in self.files:
-            out[f.status] += 1
-        out["files"] = len(self.files)
-        out["pages"] = sum(f.pages or 0 for f in self.files if f.status == "indexed")
-        out["chunks"] = sum(f.chunks for f in self.files if f.status == "indexed")
-        embed_s = self.timings.get("embed", 0.0)
-        out["chunks_per_s"] = round(out["chunks"] / self.seconds, 2) if self.seconds else 0.0
-        out["embed_chunks_per_s"] = round(out["chunks"] / embed_s, 2) if embed_s else 0.0
-        return out
-
-    @property
-    def exit_code(self) -> int:
-        return 2 if any(f.status == "failed" for f in self.files) else 0
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    kind: Literal["start", "file", "chunks", "file_done", "note"]
-    path: str = ""
-    index: int = 0  # 1-based file number
-    total: int = 0  # files in the batch (or chunks of this file for "chunks")
-    done: int = 0  # chunks embedded so far for "chunks"
-    report: FileReport | None = None
-    message: str = ""
-
-
-Progress = Callable[[ProgressEvent], None]
-
-
-class IngestFatal(RuntimeError):
-    """The batch cannot run at all (message says why and what to do)."""
-
-
-def collect_files(paths: list[Path], index_dir: Path | None = None) -> tuple[list[Path], list[FileReport]]:
-    """Expand folders recursively; skip hidden files, Office lock files and the index itself."""
-    found: list[Path] = []
-    missing: list[FileReport] = []
-    index_abs = os.path.abspath(index_dir) if index_dir else None
-    index_real = os.path.realpath(index_dir) if index_dir else None
-    for raw in paths:
-        path = Path(os.path.abspath(raw))
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            # A linked folder ("docs/policies -> /mnt/shared/policies") is followed like any other:
-            # os.walk skips it by default, and such a folder was indexed as nothing, silently. Each
-            # real folder is walked once, so a link back up the tree cannot loop.
-            seen = {os.path.realpath(path)}
-            for root, dirs, names in os.walk(path, followlinks=True):
-                kept = []
-                for d in sorted(dirs):
-                    full = os.path.join(root, d)
-                    real = os.path.realpath(full)
-                    if d.startswith(".") or full == index_abs or real == index_real or real in seen:
-                        continue
-                    seen.add(real)
-                    kept.append(d)
-                dirs[:] = kept
-                for name in sorted(names):
-                    if name.startswith((".", "~$")):
-                        continue
-                    found.append(Path(root) / name)
-        else:
-            missing.append(FileReport(str(path), "failed", "no such file or folder"))
-    unique = sorted(dict.fromkeys(found))
-    return unique, missing
-
-
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest(

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.pipeline import IngestReport, ProgressEvent
+from ingest.reports import IngestReport, ProgressEvent
 
 _STYLE = {"indexed": "green", "unchanged": "dim", "failed": "red", "skipped": "yellow", "removed": "cyan"}
 

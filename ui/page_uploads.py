@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 import streamlit as st
 from filelock import Timeout
 
-from ingest.pipeline import FileReport, IngestFatal, ProgressEvent, ingest
+from ingest.pipeline import IngestFatal, ingest
+from ingest.reports import FileReport, ProgressEvent
 from ingest.settings import Settings
 from ingest.uploads import SavedUpload, save_upload
 from ui.page_render import escape_markdown, pages_or_rows

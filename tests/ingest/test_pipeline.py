@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.index import DB_NAME, IndexReader, writer_lock
-from ingest.pipeline import collect_files, ingest, remove_document
+from ingest.pipeline import ingest, remove_document
 from ingest.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,25 +40,6 @@ def test_batch_indexes_good_files_and_reports_bad_ones(corpus, settings):
     assert rows[0].sheet == "Mileage" and rows[0].row_start == 2 and rows[0].row_end == 3
     md = [c for c in reader.store.chunks_of(docs["faq.md"].id)]
     assert any(c.section and "第三章 休假" in c.section for c in md)
-
-
-def test_a_linked_folder_is_walked_once_and_a_link_loop_ends(tmp_path):
-    shared = tmp_path / "shared"
-    (shared / "policies").mkdir(parents=True)
-    (shared / "policies" / "leave.txt").write_text("Annual leave is 15 days.", encoding="utf-8")
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "own.txt").write_text("Own file.", encoding="utf-8")
-    os.symlink(shared / "policies", docs / "policies")  # the linked folder
-    os.symlink(docs, docs / "policies-again")  # a link back up the tree
-    os.symlink(shared / "policies", docs / "same-again")  # a second link to the same folder
-    index = docs / "index"
-    index.mkdir()
-    (index / "chunks.txt").write_text("not a document", encoding="utf-8")
-    files, missing = collect_files([docs], index_dir=index)
-    assert missing == []
-    names = sorted(str(f.relative_to(docs)) for f in files)
-    assert names == ["own.txt", "policies/leave.txt"]
 
 
 def test_rerun_is_unchanged_changed_file_replaced_and_prune(corpus, settings):
