@@ -28,8 +28,6 @@ VOCAB = 30000
 
 
 def _texts(rng, n: int, words):
-    import numpy as np
-
     lengths = rng.integers(60, 160, n)
     ids = rng.zipf(1.2, int(lengths.sum())) % VOCAB
     out, pos = [], 0

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
-from ingest.models import HUB_PROBE_TIMEOUT_S, hub_offline, hub_reachable, resolve_model  # noqa: F401 (re-exported)
+from ingest.models import hub_offline, hub_reachable, resolve_model  # noqa: F401 (re-exported)
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)

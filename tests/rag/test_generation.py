@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from ingest.settings import Settings
+from ingest import models as model_sources
 from rag import llm_loading
 from rag.generation import LLM, Decoding, ModelUnavailable, clear_llm_cache, load_llm
 from rag.llm_loading import WHAT_TO_DO, cpu_supports_bf16, resolve_source
@@ -154,7 +155,7 @@ def test_uncached_hub_id_offline_never_touches_network(
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("network probed while HF_HUB_OFFLINE=1")
 
-    monkeypatch.setattr(llm_loading.socket, "create_connection", no_network)
+    monkeypatch.setattr(model_sources.socket, "create_connection", no_network)
     started = time.monotonic()
     with pytest.raises(ModelUnavailable) as info:
         load_llm("Qwen/Qwen2.5-0.5B-Instruct", settings)
