@@ -29,7 +29,7 @@ from ingest.index import (
 from ingest.isolation import parse_isolated
 from ingest.lexical import tokenize
 from ingest.parsers import is_supported
-from ingest.reports import FileReport, IngestFatal, IngestReport, Progress, ProgressEvent
+from ingest.reports import FileReport, IngestReport, Progress, ProgressEvent
 from ingest.settings import Settings
 from ingest.store import NewDocument, Store
 from ingest.vectors import VectorIndex
@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 # Bump when parsers or chunking change what they extract: documents indexed by an older
 # version are re-parsed on the next run even if their bytes did not change.
 PARSER_VERSION = 10
+
+
+class IngestFatal(RuntimeError):
+    """The batch cannot run at all (message says why and what to do)."""
 
 
 def ingest(

@@ -62,6 +62,3 @@ class ProgressEvent:
 
 Progress = Callable[[ProgressEvent], None]
 
-
-class IngestFatal(RuntimeError):
-    """The batch cannot run at all (message says why and what to do)."""
