@@ -24,7 +24,7 @@ def test_paragraph_groups_survive_the_process_boundary(tmp_path: Path):
 
 
 def test_a_page_span_survives_the_process_boundary(tmp_path: Path):
-    from tests.ingest.parsers.test_pdf import make_pdf
+    from tests.ingest.parsers.pdf_samples import make_pdf
 
     path = make_pdf(tmp_path / "cut.pdf", [
         ["Members who travel abroad keep their coverage for emergency care, and the plan pays the"],

@@ -1,4 +1,5 @@
-"""An index of the fixture documents built once per session with the tiny embedder."""
+"""An index of the fixture documents built once per session with the tiny embedder, and the tiny
+random Qwen2 loaded once per module (fp32, one thread)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +8,7 @@ import pytest
 
 from ingest.pipeline import ingest
 from ingest.settings import Settings
+from rag.generation import LLM, clear_llm_cache, load_llm
 from tests.fixture_docs import write_corpus
 
 
@@ -21,3 +23,9 @@ def rag_settings(tmp_path_factory: pytest.TempPathFactory, tiny_embedder_dir: Pa
                         rerank="off")
     ingest([files["txt"].parent], settings)
     return settings
+
+
+@pytest.fixture(scope="module")
+def llm(tiny_qwen_dir: Path) -> LLM:
+    clear_llm_cache()
+    return load_llm(str(tiny_qwen_dir), Settings(threads=1), dtype="fp32")

@@ -9,6 +9,12 @@ from ingest.settings import Settings
 from rag.generation import LLM
 from rag.llm_loading import load_weights, resolve_source
 
+# A system turn and a user turn that quotes one passage: the chat the rag.generation tests send.
+MESSAGES = [
+    {"role": "system", "content": "Answer only from the passages."},
+    {"role": "user", "content": "[1] 员工每年享有十五天带薪年假。\n\nHow many days of annual leave?"},
+]
+
 
 def fresh_llm(tiny_qwen_dir: Path) -> LLM:
     """An uncached copy whose weights a test may change."""

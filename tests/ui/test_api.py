@@ -1,90 +1,27 @@
 """The HTTP API (ui/api.py) against a live uvicorn on a free loopback port, with the tiny random
-Qwen2 and the tiny embedder (tests/conftest.py): every endpoint, SSE order, uploads, auth, the
-generation queue (429), disconnects, and the official openai client. No downloads.
+Qwen2 and the tiny embedder (tests/conftest.py): every endpoint, SSE order, uploads, errors, the
+official openai client and bench/load_api.py. No downloads. Auth and the generation queue have
+their own files.
 
 A live server rather than an in-process transport: streaming, client disconnects and the openai
 client's own HTTP stack are exactly what these tests are about.
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from ingest.pipeline import ingest
 from ingest.settings import Settings
-from rag.answer import AnswerEvent
 from tests.fixture_docs import write_corpus
+from tests.ui.api_server import QUESTION, live, sse_events
 from ui.api import create_app
 from ui.api_models import AskResponse
-from ui.api_runtime import ApiLimits, Runtime
-from ui.api_security import StartupRefused, check_startup, is_loopback
-
-KEY = "k" * 24
-QUESTION = "How many days of annual leave per year?"
-
-
-@contextlib.contextmanager
-def live(app: Any) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port in a thread; yields the base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def sse_events(response: httpx.Response) -> Iterator[tuple[str, str]]:
-    """(event, data) pairs of a text/event-stream response, as they arrive."""
-    event, data = "message", []
-    for line in response.iter_lines():
-        if line.startswith(":"):
-            continue
-        if not line:
-            if data:
-                yield event, "\n".join(data)
-            event, data = "message", []
-        elif line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].lstrip())
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, tiny_embedder_dir: Path, tiny_qwen_dir: Path) -> Settings:
-    base = tmp_path_factory.mktemp("api")
-    corpus = write_corpus(base / "docs")
-    s = Settings(
-        index_dir=base / "index", uploads_dir=base / "uploads", models_dir=base / "models",
-        embed_model=str(tiny_embedder_dir), llm=str(tiny_qwen_dir), threads=1,
-        chunk_tokens=120, chunk_overlap_tokens=20, parse_timeout_s=60,
-        refusal_threshold=-1.0,  # random embeddings: let every question through to the model
-        max_new_tokens=8, generation_timeout_s=30,
-    )
-    report = ingest([corpus["txt"], corpus["md"]], s)
-    assert [f.status for f in report.files] == ["indexed", "indexed"]
-    return s
+from ui.api_runtime import Runtime
 
 
 @pytest.fixture(scope="module")
@@ -270,131 +207,6 @@ def test_upload_list_and_delete(tmp_path: Path, tiny_embedder_dir: Path) -> None
         assert not Path(docs["leave.txt"]["path"]).exists()
         assert c.delete(f"/v1/documents/{doc_id}").status_code == 404
         assert "leave.txt" not in {d["name"] for d in c.get("/v1/documents").json()["documents"]}
-
-
-# ---------------------------------------------------------------- auth
-
-
-def test_startup_check_refuses_public_hosts_without_a_key() -> None:
-    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
-    assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3") and not is_loopback("intranet.example")
-    assert check_startup("127.0.0.1", None) is None
-    assert check_startup("0.0.0.0", KEY) == KEY
-    with pytest.raises(StartupRefused, match="DOCQA_API_KEY"):
-        check_startup("0.0.0.0", None)
-    with pytest.raises(StartupRefused, match="at least"):
-        check_startup("0.0.0.0", "short")
-
-
-def test_serve_command_exits_1_without_a_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
-    from ui.cli import main
-
-    monkeypatch.delenv("DOCQA_API_KEY", raising=False)
-    assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 1
-    assert "DOCQA_API_KEY" in capsys.readouterr().err
-
-
-def test_api_key_is_required_on_every_endpoint(settings: Settings) -> None:
-    with live(create_app(settings, api_key=KEY)) as url, httpx.Client(base_url=url, timeout=60) as c:
-        for method, path in [("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/v1/documents"),
-                             ("POST", "/v1/ask"), ("GET", "/nope")]:
-            r = c.request(method, path)
-            assert r.status_code == 401 and r.json()["error"]["type"] == "authentication_error", path
-        assert c.get("/healthz", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert c.get("/healthz", headers={"Authorization": f"Bearer {KEY}"}).json()["auth"] is True
-        assert c.get("/healthz", headers={"X-API-Key": KEY}).status_code == 200
-        spec = c.get("/openapi.json", headers={"X-API-Key": KEY}).json()
-        assert set(spec["components"]["securitySchemes"]) == {"bearer", "apiKey"}
-
-        from openai import AuthenticationError, OpenAI
-
-        with pytest.raises(AuthenticationError):
-            OpenAI(base_url=url + "/v1", api_key="wrong", max_retries=0).models.list()
-        assert OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0).models.list().data
-
-
-# ---------------------------------------------------------------- the queue and cancellation
-
-
-class BlockingAnswerer:
-    """Stands in for rag.answer.Answerer: yields one token, then waits for ``release`` (or for the
-    cancel Event the API passes in), then the answer; records whether it was cancelled."""
-
-    def __init__(self, real: Any):
-        self.real = real
-        self.release = threading.Event()
-        self.cancelled: list[bool] = []
-
-    def stream(self, question: str, history: Any = None, k: Any = None, docs: Any = None,
-               cancel: threading.Event | None = None, max_new_tokens: Any = None) -> Iterator[AnswerEvent]:
-        assert cancel is not None
-        yield AnswerEvent("token", "thinking")
-        while not (self.release.is_set() or cancel.is_set()):
-            time.sleep(0.01)
-        self.cancelled.append(cancel.is_set() and not self.release.is_set())
-        yield AnswerEvent("answer", answer=self.real.answer(question))
-
-
-@pytest.fixture
-def blocking(settings: Settings) -> Iterator[tuple[str, BlockingAnswerer, Runtime]]:
-    from rag.answer import Answerer
-
-    stub = BlockingAnswerer(Answerer(settings, use_llm=False))
-    runtime = Runtime(settings, use_llm=False, limits=ApiLimits(max_waiting=2), answerer=stub)  # type: ignore[arg-type]
-    with live(create_app(settings, runtime=runtime)) as url:
-        yield url, stub, runtime
-    stub.release.set()
-
-
-def _wait_until(condition: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-def test_queue_overflow_gives_429_with_retry_after(blocking: tuple[str, BlockingAnswerer, Runtime]) -> None:
-    url, stub, runtime = blocking
-    results: list[int] = []
-
-    def ask() -> None:
-        with httpx.Client(base_url=url, timeout=60) as c:
-            results.append(c.post("/v1/ask", json={"question": QUESTION}).status_code)
-
-    with httpx.Client(base_url=url, timeout=60) as c:
-        with c.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as running:
-            assert running.status_code == 200  # headers arrive once it runs
-            waiters = [threading.Thread(target=ask) for _ in range(2)]
-            for t in waiters:
-                t.start()
-            _wait_until(lambda: runtime.gate.waiting == 2)
-            health = c.get("/healthz").json()["queue"]
-            assert health == {"running": 1, "waiting": 2, "max_waiting": 2}
-            r = c.post("/v1/ask", json={"question": QUESTION})
-            assert r.status_code == 429
-            assert r.json()["error"]["type"] == "rate_limit_error" and int(r.headers["Retry-After"]) >= 1
-            r = c.post("/v1/ask", json={"question": QUESTION, "stream": True})
-            assert r.status_code == 429  # a stream is refused with a status, before it starts
-            stub.release.set()
-            kinds = [e for e, _ in sse_events(running)]
-        assert kinds == ["token", "sources", "done"]
-    for t in waiters:
-        t.join(30)
-    assert results == [200, 200]
-    assert runtime.gate.waiting == 0 and runtime.gate.running == 0
-
-
-def test_client_disconnect_cancels_generation(blocking: tuple[str, BlockingAnswerer, Runtime]) -> None:
-    url, stub, runtime = blocking
-    with httpx.Client(base_url=url, timeout=60) as c:
-        with c.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as r:
-            first = next(sse_events(r))
-            assert first[0] == "token"
-        # the response is closed here without reading the rest: the server must notice and cancel
-        _wait_until(lambda: stub.cancelled == [True])
-        _wait_until(lambda: runtime.gate.running == 0)
-        stub.release.set()
-        assert c.post("/v1/ask", json={"question": QUESTION}).status_code == 200  # the slot is free again
 
 
 # ---------------------------------------------------------------- failures

@@ -1,5 +1,11 @@
-"""Text shared by the PDF parser tests: English prose and the glyph-id salad a broken font extracts as."""
+"""Shared by the PDF parser tests: English prose, the glyph-id salad a broken font extracts as, and
+make_pdf, which writes fixture PDFs with reportlab (a test-only dependency) at test time."""
 from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 PROSE = [
     "Every employee of the company is entitled to twenty days of paid annual leave per",
@@ -17,3 +23,38 @@ def glyph_id_salad(text: str) -> str:
     """What a font without ToUnicode whose codes are glyph ids extracts as (pdfminer issue 791):
     every character shifted down by 29 code points ("Prosim" -> "3URVLP")."""
     return "".join(chr(ord(c) - 29) if ord(c) >= 0x3D else chr(max(ord(c) - 29, 1)) for c in text)
+
+
+LINE_STEP = 16
+TOP = A4[1] - 90
+
+
+def make_pdf(
+    path: Path,
+    pages: list[list[str | tuple[str, int]]],
+    *,
+    font: str = "Helvetica",
+    header: str | None = None,
+    footer: str | None = None,
+    title: str | None = None,
+) -> Path:
+    """One string per line ("" leaves a blank line) or (text, font size); ``footer`` may use
+    {n} and {total}."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    if title is not None:
+        pdf.setTitle(title)
+    for number, lines in enumerate(pages, 1):
+        if header:
+            pdf.setFont("Helvetica", 9)
+            pdf.drawString(72, A4[1] - 50, header)
+        if footer:
+            pdf.setFont("Helvetica", 9)
+            pdf.drawString(280, 40, footer.format(n=number, total=len(pages)))
+        for i, line in enumerate(lines):
+            text, size = line if isinstance(line, tuple) else (line, 11)
+            if text:
+                pdf.setFont(font, size)
+                pdf.drawString(72, TOP - i * LINE_STEP, text)
+        pdf.showPage()
+    pdf.save()
+    return path

@@ -1,50 +1,19 @@
-"""Word parser: fixtures are generated with python-docx in tmp_path; features python-docx
-cannot write (numbering definitions, text boxes, footnotes, broken grids, Strict OOXML) are
-added by editing the generated package's XML with zipfile."""
+"""Word parser: headings and section paths, titles, tables, list numbering, text boxes, footnotes and
+headers. Fixtures are generated with python-docx in tmp_path (docx_samples); features python-docx
+cannot write (numbering definitions, text boxes, footnotes) are added by editing the generated
+package's XML with zipfile. Fallbacks and failures, and the shared corpus, have their own files."""
 from __future__ import annotations
 
-import sys
-import time
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import docx
 import pytest
-from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 
-from ingest.blocks import BlockKind, ParseError
-from ingest.parsers import parse_file
-from ingest.parsers.docx import ENCRYPTED, parse
-from ingest.parsers.docx_body import DocxWalker
+from ingest.blocks import BlockKind
+from ingest.parsers.docx import parse
 from ingest.parsers.docx_numbering import format_number
-from ingest.parsers.docx_package import NOT_DOCX, load_with_zip
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "eval" / "parse-corpus" / "docx"
-
-
-def rewrite(path: Path, edits: dict[str, Callable[[str], str]] | None = None,
-            add: dict[str, str] | None = None, rename: dict[str, str] | None = None) -> None:
-    """Edit parts of a saved .docx in place (text edits, new parts, renamed parts)."""
-    with zipfile.ZipFile(path) as zin:
-        items = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in items:
-            if edits and name in edits:
-                data = edits[name](data.decode("utf-8")).encode("utf-8")
-            zout.writestr((rename or {}).get(name, name), data)
-        for name, text in (add or {}).items():
-            zout.writestr(name, text)
-
-
-def set_val(parent, tag: str, value: str):
-    el = OxmlElement(tag)
-    el.set(qn("w:val"), value)
-    parent.append(el)
-    return el
+from tests.ingest.parsers.docx_samples import build_extras, build_headings, rewrite, set_val, texts
 
 
 def number(paragraph, num_id: int, ilvl: int = 0) -> None:
@@ -54,36 +23,7 @@ def number(paragraph, num_id: int, ilvl: int = 0) -> None:
     paragraph._p.get_or_add_pPr().append(numpr)
 
 
-def texts(result, kind: BlockKind | None = None) -> list[str]:
-    return [b.text for b in result.blocks if kind is None or b.kind is kind]
-
-
 # -- headings and section paths --------------------------------------------------------
-
-
-def build_headings(path: Path) -> None:
-    d = docx.Document()
-    zh1 = d.styles.add_style("标题 1", WD_STYLE_TYPE.PARAGRAPH)  # localised name, no outline level
-    chapter = d.styles.add_style("Chapter Custom", WD_STYLE_TYPE.PARAGRAPH)
-    chapter.base_style = zh1  # heading only through its based-on chain
-    clause = d.styles.add_style("Clause", WD_STYLE_TYPE.PARAGRAPH)
-    set_val(clause.element.get_or_add_pPr(), "w:outlineLvl", "2")  # outline level only: level 3
-    d.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
-    d.add_paragraph("员工手册", style="Title")
-    d.add_paragraph("第三章 总则 ........ 3", style="toc 1")  # table of contents: skipped
-    d.add_paragraph("第三章 总则", style="标题 1")
-    d.add_paragraph("本章适用于全体员工。")
-    d.add_paragraph("第二节 招聘", style="Heading 2")
-    d.add_paragraph("招聘流程如下。")
-    d.add_paragraph("Article 7", style="Clause")
-    d.add_paragraph("Text under the clause.")
-    d.add_paragraph("")  # empty paragraphs are skipped
-    d.add_paragraph("第四章 考勤", style="Chapter Custom")
-    d.add_paragraph("迟到三次记警告一次。")
-    direct = d.add_paragraph("Direct outline heading")
-    set_val(direct._p.get_or_add_pPr(), "w:outlineLvl", "1")
-    d.add_paragraph("Body after the direct heading.")
-    d.save(path)
 
 
 def test_headings_build_section_paths(tmp_path: Path) -> None:
@@ -248,44 +188,6 @@ def test_number_formats(n: int, fmt: str, expected: str) -> None:
 
 # -- text boxes, footnotes, headers ----------------------------------------------------
 
-TEXT_BOX = (
-    '<w:p xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
-    'xmlns:v="urn:schemas-microsoft-com:vml"><w:r><mc:AlternateContent>'
-    "<mc:Choice Requires=\"wps\"><w:drawing><wps:wsp><wps:txbx><w:txbxContent>"
-    "<w:p><w:r><w:t>Emergency exit is on floor 2</w:t></w:r></w:p>"
-    "</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>"
-    "<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>"
-    "<w:p><w:r><w:t>Emergency exit is on floor 2</w:t></w:r></w:p>"
-    "</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>"
-    "</mc:AlternateContent></w:r><w:r><w:t>Anchor paragraph</w:t></w:r>"
-    '<w:r><w:footnoteReference w:id="1"/></w:r></w:p>'
-)
-FOOTNOTES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:footnotes xmlns:w="{W_NS}">
- <w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
- <w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r>
-  <w:r><w:t xml:space="preserve"> See the fire safety plan.</w:t></w:r></w:p></w:footnote>
-</w:footnotes>"""
-FOOTNOTES_REL = ('<Relationship Id="rId99" Target="footnotes.xml" '
-                 'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"/>')
-FOOTNOTES_CT = ('<Override PartName="/word/footnotes.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>')
-
-
-def build_extras(path: Path) -> None:
-    d = docx.Document()
-    d.sections[0].header.paragraphs[0].text = "ACME Staff Handbook"
-    d.sections[0].footer.paragraphs[0].text = "Page 3 of 10"
-    d.add_heading("Safety", level=1)
-    d.add_paragraph("MARKER")
-    d.save(path)
-    rewrite(path, edits={
-        "word/document.xml": lambda s: s.replace("<w:p><w:r><w:t>MARKER</w:t></w:r></w:p>", TEXT_BOX),
-        "word/_rels/document.xml.rels": lambda s: s.replace("</Relationships>", FOOTNOTES_REL + "</Relationships>"),
-        "[Content_Types].xml": lambda s: s.replace("</Types>", FOOTNOTES_CT + "</Types>"),
-    }, add={"word/footnotes.xml": FOOTNOTES})
-
 
 def test_text_boxes_footnotes_headers(tmp_path: Path) -> None:
     path = tmp_path / "x.docx"
@@ -299,138 +201,3 @@ def test_text_boxes_footnotes_headers(tmp_path: Path) -> None:
     assert by_text["See the fire safety plan."].section_path == ("Footnotes",)
     assert by_text["ACME Staff Handbook"].section_path == ("Headers and footers",)
     assert not any("Page 3" in t for t in texts(result))  # page-number-only footer skipped
-
-
-# -- fallbacks and failures ------------------------------------------------------------
-
-
-def build_broken_grid(path: Path) -> None:
-    d = docx.Document()
-    t = d.add_table(rows=4, cols=2)
-    for r, (a, b) in enumerate([("Item", "Note"), ("Pen", "Shared note"), ("Ink", ""), ("Paper", "")]):
-        t.cell(r, 0).text, t.cell(r, 1).text = a, b
-    trs = t._tbl.tr_lst
-    set_val(trs[1].tc_lst[1].get_or_add_tcPr(), "w:vMerge", "restart")
-    trs[2].remove(trs[2].tc_lst[1])  # a short row: nothing at grid offset 1
-    set_val(trs[3].tc_lst[1].get_or_add_tcPr(), "w:vMerge", "continue")
-    d.save(path)
-
-
-def test_table_fallback_when_python_docx_raises(tmp_path: Path) -> None:
-    path = tmp_path / "grid.docx"
-    build_broken_grid(path)
-    with pytest.raises(ValueError):  # the premise: python-docx cannot read this grid
-        [row.cells for row in docx.Document(str(path)).tables[0].rows]
-    result = parse(path)
-    assert texts(result, BlockKind.TABLE) == [
-        "Item: Pen; Note: Shared note", "Item: Ink", "Item: Paper; Note: Shared note"
-    ]
-    assert any("python-docx could not read it" in w for w in result.warnings)
-
-
-STRICT = {
-    W_NS: "http://purl.oclc.org/ooxml/wordprocessingml/main",
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
-        "http://purl.oclc.org/ooxml/officeDocument/relationships",
-}
-
-
-def to_strict(text: str) -> str:
-    for old, new in STRICT.items():
-        text = text.replace(old, new)
-    return text
-
-
-def test_strict_ooxml_read_from_xml_with_same_blocks(tmp_path: Path) -> None:
-    path = tmp_path / "strict.docx"
-    build_headings(path)
-    expected = parse(path).blocks
-    rewrite(path, edits={"word/document.xml": to_strict, "word/styles.xml": to_strict, "_rels/.rels": to_strict})
-    result = parse(path)
-    assert result.blocks == expected  # headings from styles.xml, matched by local name
-    assert "python-docx could not open the file" in result.warnings[0]
-
-
-def test_xml_reader_matches_python_docx_and_follows_relationships(tmp_path: Path) -> None:
-    path = tmp_path / "renamed.docx"
-    build_extras(path)
-    expected = parse(path).blocks
-    rewrite(path, rename={"word/document.xml": "word/main.xml",
-                          "word/_rels/document.xml.rels": "word/_rels/main.xml.rels"},
-            edits={"_rels/.rels": lambda s: s.replace("word/document.xml", "word/main.xml"),
-                   "[Content_Types].xml": lambda s: s.replace("/word/document.xml", "/word/main.xml")})
-    walker = DocxWalker(load_with_zip(path))
-    walker.walk()
-    assert walker.blocks == expected
-    assert parse(path).blocks == expected
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [(b"plain text, not a zip archive", NOT_DOCX), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, ENCRYPTED)],
-)
-def test_not_a_docx(tmp_path: Path, content: bytes, message: str) -> None:
-    path = tmp_path / "bad.docx"
-    path.write_bytes(content)
-    with pytest.raises(ParseError) as err:
-        parse(path)
-    assert str(err.value) == message
-
-
-def test_truncated_malformed_and_other_formats(tmp_path: Path) -> None:
-    good = tmp_path / "good.docx"
-    build_headings(good)
-    truncated = tmp_path / "truncated.docx"
-    truncated.write_bytes(good.read_bytes()[:4000])
-    with pytest.raises(ParseError, match="not a valid .docx file"):
-        parse(truncated)
-    rewrite(good, edits={"word/document.xml": lambda s: s[: len(s) // 2]})
-    with pytest.raises(ParseError, match="word/document.xml is not well-formed XML"):
-        parse(good)
-    openpyxl = pytest.importorskip("openpyxl")
-    openpyxl.Workbook().save(tmp_path / "sheet.docx")
-    with pytest.raises(ParseError, match="Excel workbook renamed to .docx"):
-        parse(tmp_path / "sheet.docx")
-
-
-def test_module_name_does_not_shadow_python_docx() -> None:
-    assert "site-packages" in (sys.modules["docx"].__file__ or "")
-    assert sys.modules["ingest.parsers.docx"].parse is parse
-
-
-# -- the shared corpus -----------------------------------------------------------------
-
-CORPUS_FILES = sorted(CORPUS.glob("*.docx")) if CORPUS.is_dir() else []
-MUST_READ = {
-    "unstructured-grid_offset_error.docx": "Merged B1-B3",
-    "mammoth-strict-format.docx": "Test",
-    "docx2python-renamed_document_xml.docx": "This is a link to my website.",
-    "mammoth-text-box.docx": "Datum plane",
-    "mammoth-footnotes.docx": "A tachyon walks into a bar.",
-}
-
-
-@pytest.mark.skipif(not CORPUS_FILES, reason="shared parse corpus not present")
-@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_parses_or_fails_specifically(path: Path) -> None:
-    start = time.perf_counter()
-    try:
-        result = parse_file(path)
-    except ParseError as err:
-        assert str(err).strip() and "Traceback" not in str(err)
-        return
-    finally:
-        assert time.perf_counter() - start < 20
-    assert result.blocks and all(b.text.strip() for b in result.blocks)
-    if path.name in MUST_READ:
-        assert any(MUST_READ[path.name] in b.text for b in result.blocks)
-
-
-@pytest.mark.skipif(not (CORPUS / "us-doj-handbook-872p.docx").exists(), reason="shared parse corpus not present")
-def test_large_handbook_is_fast_and_structured() -> None:
-    start = time.perf_counter()
-    result = parse(CORPUS / "us-doj-handbook-872p.docx")
-    assert time.perf_counter() - start < 10
-    assert sum(len(b.text) for b in result.blocks) > 700_000
-    assert sum(b.kind is BlockKind.HEADING for b in result.blocks) > 250
-    assert sum(1 for b in result.blocks if len(b.section_path) >= 2) > 3000
