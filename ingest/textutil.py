@@ -175,6 +175,16 @@ _SENT_END = re.compile(
 _ABBREV = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "fig", "inc", "ltd", "co", "st", "jr", "sr"}
 
 
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences as one run of text: a space between two, none where either side is CJK."""
+    out = ""
+    for s in sentences:
+        if out and not (is_cjk(out[-1]) or is_cjk(s[0])):
+            out += " "
+        out += s
+    return out
+
+
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences in both languages; keeps each sentence's end punctuation.
 

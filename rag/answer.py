@@ -90,7 +90,8 @@ class Answer:
             "refused": self.refused,
             "mode": self.mode,
             "citations": [
-                {"n": c.n, **{k: v for k, v in c.passage.to_json().items() if k not in ("text", "scores")}, "quote": c.quote}
+                {"n": c.n, **{k: v for k, v in c.passage.to_json().items() if k not in ("text", "scores")},
+                 "quote": c.quote, "quotes": list(c.quotes)}
                 for c in self.citations
             ],
             "passages": [p.to_json(rank) for rank, p in enumerate(self.passages, 1)],

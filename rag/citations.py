@@ -15,7 +15,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from ingest.chunking import SECTION_SEP
-from ingest.textutil import heading_words, is_cjk, overlap_units, split_sentences
+from ingest.textutil import heading_words, is_cjk, join_sentences, overlap_units, split_sentences
 from rag.passages import Passage
 
 # [1] [1, 2] [1][2] 【1】 [1-2] ［１］ — what small models actually emit
@@ -35,11 +35,18 @@ CITE_FIGURE_HOLDER = True
 _STOP_UNITS = frozenset("the a an of to in and or is are be for on with as by it that this at from".split())
 
 
+# A passage cited by several sentences of an answer quotes the sentence that best supports each
+# of them (each once), so that every claim's evidence is shown; at most this many, so that a
+# quote stays a quote and not the passage.
+MAX_QUOTES = 3
+
+
 @dataclass(frozen=True)
 class Citation:
     n: int  # number as shown in the final answer text (1..)
     passage: Passage
-    quote: str  # the passage sentence that best supports the citing sentences
+    quote: str  # the quoted sentences as one text, " … " where the passage's sentences between are left out
+    quotes: tuple[str, ...] = ()  # the same sentences one by one, in passage order, each as the passage has it
 
 
 @dataclass(frozen=True)
@@ -185,9 +192,7 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
             if i > 0 and not rendered and sentence[:1].islower():
                 sentence = sentence[0].upper() + sentence[1:]  # its line's opening clause was a repeat
             _cite_sentence(sentence, passages, texts, order, rendered, cited_by, unsupported)
-    citations = [
-        Citation(i + 1, passages[n - 1], best_quote(" ".join(cited_by[n]), texts[n - 1])) for i, n in enumerate(order)
-    ]
+    citations = [Citation(i + 1, passages[n - 1], *quotes_for(cited_by[n], texts[n - 1])) for i, n in enumerate(order)]
     text = "\n".join(_join(_marks_once(r)) for r in rendered_lines if r)
     return CitedAnswer(text, citations, unsupported, sum(len(r) for r in rendered_lines))
 
@@ -347,12 +352,38 @@ def _join(parts: list[str]) -> str:
 def best_quote(claim: str, passage_text: str) -> str:
     """The passage sentence sharing most with the claim (ties: the earlier sentence)."""
     sentences = split_sentences(passage_text) or [passage_text.strip()]
+    return sentences[_best_sentence(claim, sentences)]
+
+
+def quotes_for(claims: list[str], passage_text: str) -> tuple[str, tuple[str, ...]]:
+    """What a citation quotes for the ``claims`` citing one passage: the passage sentence best
+    supporting each claim (as ``best_quote``), each once, at most MAX_QUOTES (the first claims'),
+    in passage order; returned joined into one text and one by one."""
+    sentences = split_sentences(passage_text) or [passage_text.strip()]
+    picked: list[int] = []
+    for claim in claims or [""]:
+        best = _best_sentence(claim, sentences)
+        if best not in picked:
+            picked.append(best)
+        if len(picked) == MAX_QUOTES:
+            break
+    picked.sort()
+    runs: list[list[str]] = []
+    for previous, i in zip([None, *picked], picked):
+        if previous is not None and i == previous + 1:
+            runs[-1].append(sentences[i])
+        else:
+            runs.append([sentences[i]])
+    return " … ".join(join_sentences(run) for run in runs), tuple(sentences[i] for i in picked)
+
+
+def _best_sentence(claim: str, sentences: list[str]) -> int:
     claim_units = _units(claim)
     if not claim_units:
-        return sentences[0]
+        return 0
 
-    def score(sentence: str) -> float:
-        units = _units(sentence)
+    def score(i: int) -> float:
+        units = _units(sentences[i])
         return len(units & claim_units) / (len(claim_units) ** 0.5 * max(1, len(units)) ** 0.5) if units else 0.0
 
-    return max(sentences, key=score)
+    return max(range(len(sentences)), key=score)

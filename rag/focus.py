@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Callable
 
 from ingest.lexical import query_terms
-from ingest.textutil import split_sentences
+from ingest.textutil import join_sentences, split_sentences
 from rag.extractive import sentence_score
 from rag.passages import Passage
-from rag.prompting import join_sentences
 from rag.vocabulary import Vocabulary
 
 

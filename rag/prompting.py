@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ingest.textutil import detect_lang, split_sentences
+from ingest.textutil import detect_lang, join_sentences, split_sentences
 from rag.case_match import CaseHint, matching_case
 from rag.passages import Passage
 
@@ -210,14 +210,3 @@ def _trim_to_fit(passage, text, n, blocks, budget, messages_for, count, block_of
     if count(messages_for(blocks + [block_of(n, passage, best)])) - label_only < MIN_TRIMMED_TOKENS:
         return None
     return best
-
-
-def join_sentences(sentences: list[str]) -> str:
-    from ingest.textutil import is_cjk
-
-    out = ""
-    for s in sentences:
-        if out and not (is_cjk(out[-1]) or is_cjk(s[0])):
-            out += " "
-        out += s
-    return out

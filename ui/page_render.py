@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 # Citation markers as the checked answer carries them: "[1]", "[1][2]", "[1, 2]".
@@ -84,26 +85,58 @@ def find_quote(body: str, quote: str) -> tuple[int, int] | None:
     return where[start], where[end] + 1
 
 
-def passage_markdown(body: str, quote: str | None = None, context_chars: int = 360) -> str:
+def passage_markdown(body: str, quote: str | Sequence[str] | None = None, context_chars: int = 360) -> str:
     """The passage as a Markdown blockquote (for st.markdown(unsafe_allow_html=True)): text
-    escaped and on one line, the quoted sentence highlighted with <mark>, and the text around
-    it clipped to ``context_chars`` on each side so long passages stay readable."""
+    escaped and on one line, each quoted sentence highlighted with <mark>, and the text before,
+    between and after them clipped to ``context_chars`` a side so long passages stay readable."""
     body = " ".join(body.split())
-    span = find_quote(body, quote) if quote else None
-    if span is None:
+    quotes = [q for q in ([quote] if isinstance(quote, str) else quote or []) if q.strip()]
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in (find_quote(body, q) for q in quotes) if s is not None):
+        if spans and start < spans[-1][1]:  # overlapping quotes: one mark
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    if not spans:
         shown = escape_markdown(clip(body, context_chars * 2))
-        if quote and quote.strip():
-            return f"> <mark>{escape_markdown(' '.join(quote.split()))}</mark>  \n> {shown}"
+        if quotes:
+            return f"> <mark>{escape_markdown(' … '.join(' '.join(q.split()) for q in quotes))}</mark>  \n> {shown}"
         return f"> {shown}"
-    start, end = span
-    before, middle, after = body[:start], body[start:end], body[end:]
-    if len(before) > context_chars:
-        tail = before[-context_chars:]
-        before = "… " + (tail.split(" ", 1)[-1] if " " in tail else tail)
-    if len(after) > context_chars:
-        head = after[:context_chars]
-        after = (head.rsplit(" ", 1)[0] if " " in head else head) + " …"
-    return f"> {escape_markdown(before)}<mark>{escape_markdown(middle)}</mark>{escape_markdown(after)}"
+    out: list[str] = []
+    pos = 0
+    for i, (start, end) in enumerate(spans):
+        gap = body[pos:start]
+        gap = _clip_start(gap, context_chars) if i == 0 else _clip_between(gap, context_chars)
+        out.append(f"{escape_markdown(gap)}<mark>{escape_markdown(body[start:end])}</mark>")
+        pos = end
+    out.append(escape_markdown(_clip_end(body[pos:], context_chars)))
+    return "> " + "".join(out)
+
+
+def _clip_start(text: str, keep: int) -> str:
+    """The last ``keep`` characters of the text before a quote, from a word boundary."""
+    if len(text) <= keep:
+        return text
+    tail = text[-keep:]
+    return "… " + (tail.split(" ", 1)[-1] if " " in tail else tail)
+
+
+def _clip_end(text: str, keep: int) -> str:
+    """The first ``keep`` characters of the text after a quote, to a word boundary."""
+    if len(text) <= keep:
+        return text
+    head = text[:keep]
+    return (head.rsplit(" ", 1)[0] if " " in head else head) + " …"
+
+
+def _clip_between(text: str, keep: int) -> str:
+    """The text between two quotes: whole when short, else its ends with " … " between."""
+    if len(text) <= 2 * keep:
+        return text
+    head, tail = text[:keep], text[-keep:]
+    head = head.rsplit(" ", 1)[0] if " " in head else head
+    tail = tail.split(" ", 1)[-1] if " " in tail else tail
+    return f"{head} … {tail}"
 
 
 def clip(text: str, width: int = 300) -> str:

@@ -47,7 +47,9 @@ def test_no_llm_answers_with_cited_extracted_sentences(rag_settings):
     assert answer.citations[0].quote in answer.citations[0].passage.body
     data = answer.to_json()
     assert set(data) >= {"answer", "refused", "citations", "passages", "timings", "tokens", "model"}
-    assert set(data["citations"][0]) == {"n", "doc", "page_start", "page_end", "section", "sheet", "row_start", "row_end", "also_in", "quote"}
+    assert set(data["citations"][0]) == {"n", "doc", "page_start", "page_end", "section", "sheet", "row_start", "row_end",
+                                         "also_in", "quote", "quotes"}
+    assert all(q in answer.citations[0].passage.body for q in data["citations"][0]["quotes"])
 
 
 def test_missing_model_falls_back_to_extracted_answers_with_a_note(rag_settings, tmp_path):

@@ -68,6 +68,35 @@ def test_every_quote_is_text_of_its_passage():
     out = cite("Receipts are required over USD 25 [1]. Parking up to USD 25 a day [2]. 年假5天[3]。", PASSAGES)
     for c in out.citations:
         assert c.quote in c.passage.body
+        assert c.quotes == (c.quote,)
+
+
+def test_each_sentence_citing_a_passage_gets_its_own_quote():
+    # Two claims from one passage: both of its sentences are quoted, in the passage's order, and
+    # run on as the passage has them; the one claim from the other passage quotes one sentence.
+    out = cite("Parking is paid up to USD 25 a day [1]. The mileage rate is USD 0.62 per mile [1]. "
+               "Receipts are needed over USD 25 [2].", PASSAGES)
+    mileage, claims = out.citations
+    assert mileage.quotes == ("The mileage rate is USD 0.62 per mile.", "Airport parking is paid up to USD 25 a day.")
+    assert mileage.quote == "The mileage rate is USD 0.62 per mile. Airport parking is paid up to USD 25 a day."
+    assert claims.quotes == ("Receipts are required for items over USD 25.",)
+    # Sentences the claims skip are left out of the quote with " … ", and each is quoted once.
+    policy = P(4, "Trips need approval. Hotels are booked centrally. Meals are paid at USD 45 a day. Taxis are refunded.")
+    out = cite("Trips need approval [1]. Meals are paid at USD 45 a day [1]. Meals: USD 45 a day [1].", [policy])
+    assert out.citations[0].quotes == ("Trips need approval.", "Meals are paid at USD 45 a day.")
+    assert out.citations[0].quote == "Trips need approval. … Meals are paid at USD 45 a day."
+
+
+def test_quotes_are_bounded():
+    from rag.citations import MAX_QUOTES, quotes_for
+
+    body = " ".join(f"Rule {i} says item {i} costs {i} dollars." for i in range(1, 8))
+    claims = [f"Item {i} costs {i} dollars." for i in (6, 2, 4, 7, 1)]
+    quote, quotes = quotes_for(claims, body)
+    assert len(quotes) == MAX_QUOTES == 3
+    assert quotes == ("Rule 2 says item 2 costs 2 dollars.", "Rule 4 says item 4 costs 4 dollars.",
+                      "Rule 6 says item 6 costs 6 dollars.")  # the first claims', in passage order
+    assert quote.count(" … ") == 2
 
 
 def test_strip_markers_and_best_quote():

@@ -316,6 +316,20 @@ def test_passage_markdown_highlights_the_quote_in_its_passage():
     assert "<mark>Not in the passage.</mark>" in missing and "Other text." in missing
 
 
+def test_passage_markdown_highlights_every_quoted_sentence():
+    from ui.page_render import passage_markdown
+
+    body = "Meals are paid. The daily meal allowance is 45 EUR. Hotels are booked centrally. Taxis are refunded."
+    md = passage_markdown(body, ["Taxis are refunded.", "The daily meal allowance is 45 EUR."])
+    assert md == ("> Meals are paid. <mark>The daily meal allowance is 45 EUR.</mark> Hotels are booked centrally. "
+                  "<mark>Taxis are refunded.</mark>")
+    # Long text between two quotes keeps its ends; the quotes themselves are never cut.
+    long = ("word " * 300) + "First quote." + (" mid" * 300) + " Second quote." + (" tail" * 300)
+    md = passage_markdown(long, ["First quote.", "Second quote."], context_chars=40)
+    assert "<mark>First quote.</mark> mid" in md and "mid <mark>Second quote.</mark>" in md
+    assert md.count("…") == 3 and len(md) < 300
+
+
 # ------------------------------------------------------------------ `docqa ui`
 
 
