@@ -58,7 +58,7 @@ def main(argv: list[str]) -> None:
     st.set_page_config(page_title="docqa · ask your documents", page_icon=":material/quick_reference_all:",
                        layout="wide", initial_sidebar_state="expanded")
     from ui.page_chat import render_chat
-    from ui.page_engine import index_facts, load_settings, model_problem, open_answerer
+    from ui.page_engine import index_facts, load_settings, model_problem, open_answerer, preload_models
     from ui.page_library import render_library
     from ui.page_render import escape_markdown
     from ui.page_sidebar import render_controls, render_info
@@ -86,6 +86,7 @@ def main(argv: list[str]) -> None:
 
     def sidebar() -> None:
         answerer = open_answerer(settings)[0] if facts.indexed else None
+        preload_models(settings, answerer)
         render_info(settings, facts, model_problem(settings, answerer))
 
     guarded("the sidebar", sidebar)

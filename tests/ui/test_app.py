@@ -201,6 +201,28 @@ def test_tiny_qwen_answer_is_streamed_and_timed(ui_env, tiny_qwen_dir, monkeypat
     assert at.session_state["model_ready"] is True
 
 
+def test_models_load_in_the_background_once_there_is_something_to_ask(ui_env, tiny_qwen_dir, monkeypatch):
+    """With documents in the library the page starts loading the chat model without waiting for
+    a question; with an empty library it loads nothing."""
+    import threading
+
+    from rag import generation
+    from ui.page_engine import PRELOAD_THREAD
+
+    monkeypatch.setenv("DOCQA_LLM", str(tiny_qwen_dir))
+    generation.clear_llm_cache()
+    at = start()
+    assert not generation._CACHE  # nothing to ask about yet, so nothing loaded
+    upload(at, ("notes.txt", b"Visitors park for free on weekends. Staff parking costs 2 euros per day."))
+    for thread in [t for t in threading.enumerate() if t.name == PRELOAD_THREAD]:
+        thread.join(120)
+    assert [llm.name for llm in generation._CACHE.values()] == [str(tiny_qwen_dir)]  # loaded, no question asked
+    assert "model_ready" not in at.session_state
+    ask(at, "Is parking free for visitors?")
+    assert at.session_state["model_ready"] is True and not at.error
+    assert len(generation._CACHE) == 1  # the question used the preloaded model
+
+
 def test_general_chat_is_marked_and_kept_apart_from_document_answers(ui_env, tiny_qwen_dir, monkeypatch):
     """The sidebar toggle: the model alone, works with no documents at all, every reply carries the
     not-from-your-documents notice, and the document conversation is left as it was."""
