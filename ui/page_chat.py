@@ -108,7 +108,9 @@ def _welcome(facts: IndexFacts) -> None:
         n = len(facts.indexed)
         st.caption(
             f"Ask anything about your {n} document{'s' if n != 1 else ''}, in English or Chinese — e.g. "
-            "“How many days of annual leave do I get?” or “差旅住宿标准是多少？”. "
+            # (examples the sample library answers with keyword search alone too, as on a fresh
+            # machine without models: an English question about a Chinese-only policy is not one)
+            "“What is the daily meal allowance?” or “差旅住宿标准是多少？”. "
             "Follow-up questions such as “and for managers?” use the conversation so far."
         )
     else:
