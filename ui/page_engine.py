@@ -16,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ingest.embedding import load_embedder
 from ingest.index import DB_NAME, IndexError_, Manifest
 from ingest.settings import Settings
 from ingest.store import DocumentRecord, Store
@@ -86,14 +87,30 @@ def _preloading(_answerer: Answerer, key: str) -> threading.Thread:
     return thread
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _embedder_preloading(_settings: Settings, key: str) -> threading.Thread:
+    def work() -> None:
+        try:
+            load_embedder(_settings)
+        except Exception:  # noqa: BLE001 - unavailable offline: the first ingest says so properly
+            log.info("the embedding model could not be preloaded", exc_info=True)
+
+    thread = threading.Thread(target=work, name=PRELOAD_THREAD, daemon=True)
+    thread.start()
+    return thread
+
+
 def preload_models(settings: Settings, answerer: Answerer | None) -> None:
     """Start loading the chat model and the query embedder in the background, once per server
     and settings, as soon as there is something to ask about: they load while the reader looks
     at the page and types, instead of after the first question (measured on the samples, a
     question asked 20 s after the page opened: first token 7.8-9.6 s without, 3.0-3.2 s with;
     bench/results/generation.md). A question asked meanwhile waits for the same load (rag holds
-    one copy per process)."""
-    if answerer is not None and answerer.use_llm and model_problem(settings, answerer) is None:
+    one copy per process). With an empty library only the embedder is loaded, which the first
+    upload's indexing needs."""
+    if answerer is None:  # an empty library: the first upload's ingest needs the embedder
+        _embedder_preloading(settings, settings_key(settings))
+    elif answerer.use_llm and model_problem(settings, answerer) is None:
         _preloading(answerer, settings_key(settings))
 
 

@@ -203,16 +203,22 @@ def test_tiny_qwen_answer_is_streamed_and_timed(ui_env, tiny_qwen_dir, monkeypat
 
 def test_models_load_in_the_background_once_there_is_something_to_ask(ui_env, tiny_qwen_dir, monkeypatch):
     """With documents in the library the page starts loading the chat model without waiting for
-    a question; with an empty library it loads nothing."""
+    a question; with an empty library only the embedder, for the first upload."""
     import threading
 
+    from ingest import embedding
     from rag import generation
     from ui.page_engine import PRELOAD_THREAD
 
     monkeypatch.setenv("DOCQA_LLM", str(tiny_qwen_dir))
+    monkeypatch.setattr(embedding, "_CACHE", {})  # as in a fresh server process
     generation.clear_llm_cache()
     at = start()
-    assert not generation._CACHE  # nothing to ask about yet, so nothing loaded
+    for thread in [t for t in threading.enumerate() if t.name == PRELOAD_THREAD]:
+        thread.join(120)
+    assert not generation._CACHE  # nothing to ask about yet, so no chat model
+    # ...but the embedder, which indexing the first upload needs, is loaded
+    assert [e.info.name for e in embedding._CACHE.values()] == [ui_env["DOCQA_EMBED_MODEL"]]
     upload(at, ("notes.txt", b"Visitors park for free on weekends. Staff parking costs 2 euros per day."))
     for thread in [t for t in threading.enumerate() if t.name == PRELOAD_THREAD]:
         thread.join(120)
