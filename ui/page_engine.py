@@ -13,6 +13,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import streamlit as st
 
@@ -73,31 +74,28 @@ def forget_answerer() -> None:
     _answerer.clear()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _preloading(_answerer: Answerer, key: str) -> threading.Thread:
-    def work() -> None:
+def _in_background(work: Callable[[], object], failure: str) -> threading.Thread:
+    def run() -> None:
         try:
-            _answerer.llm()  # a load that fails is recorded on the answerer, as on a first question
-            _ = _answerer.retriever.embedder  # the query embedder loads lazily too
-        except Exception:  # noqa: BLE001 - the first question reports any problem properly
-            log.exception("preloading the models failed")
+            work()
+        except Exception as exc:  # noqa: BLE001 - the first question or upload reports it properly
+            log.info("%s: %s", failure, exc)  # (offline without the weights is a normal state)
 
-    thread = threading.Thread(target=work, name=PRELOAD_THREAD, daemon=True)
+    thread = threading.Thread(target=run, name=PRELOAD_THREAD, daemon=True)
     thread.start()
     return thread
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _preloading(_answerer: Answerer, key: str) -> threading.Thread:
+    # A chat model that fails to load is recorded on the answerer, as on a first question; the
+    # query embedder loads lazily too.
+    return _in_background(lambda: (_answerer.llm(), _answerer.retriever.embedder), "preloading the models failed")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _embedder_preloading(_settings: Settings, key: str) -> threading.Thread:
-    def work() -> None:
-        try:
-            load_embedder(_settings)
-        except Exception:  # noqa: BLE001 - unavailable offline: the first ingest says so properly
-            log.info("the embedding model could not be preloaded", exc_info=True)
-
-    thread = threading.Thread(target=work, name=PRELOAD_THREAD, daemon=True)
-    thread.start()
-    return thread
+    return _in_background(lambda: load_embedder(_settings), "the embedding model could not be preloaded")
 
 
 def preload_models(settings: Settings, answerer: Answerer | None) -> None:
