@@ -70,7 +70,10 @@ class SourceLocation(Location):
 
 class CitationOut(SourceLocation):
     n: int
-    quote: str
+    quote: str = Field(description="the quoted sentences as one text, \" … \" where sentences between are left out")
+    quotes: list[str] = Field(default_factory=list,
+                              description="the passage sentence behind each answer sentence citing it (at most 3), "
+                                          "in passage order")
 
 
 class PassageScores(BaseModel):

@@ -20,7 +20,7 @@ from ingest.settings import Settings
 from tests.fixture_docs import write_corpus
 from tests.ui.api_server import QUESTION, live, sse_events
 from ui.api import create_app
-from ui.api_models import AskResponse
+from ui.api_models import AskResponse, CitationOut
 from ui.api_runtime import Runtime
 
 
@@ -50,6 +50,17 @@ def test_ask_returns_the_docqa_ask_json(client: httpx.Client) -> None:
     # sentences (the model is still named), a reply with words is checked and cited
     assert body["model"] is not None and body["mode"] in ("llm", "extractive", "refusal")
     assert body["timings"]["total_s"] >= body["timings"]["retrieve_s"]
+
+
+def test_the_citation_model_describes_every_key_of_a_citation(settings) -> None:
+    from rag.answer import Answerer
+
+    answer = Answerer(settings, use_llm=False).answer(QUESTION)  # extracted sentences: always cited
+    citations = answer.to_json()["citations"]
+    assert citations
+    for citation in citations:
+        assert set(citation) == set(CitationOut.model_fields)
+        CitationOut.model_validate(citation)
 
 
 def test_ask_stream_sends_tokens_then_sources_then_done(client: httpx.Client) -> None:
