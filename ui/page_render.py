@@ -133,10 +133,7 @@ def _clip_between(text: str, keep: int) -> str:
     """The text between two quotes: whole when short, else its ends with " … " between."""
     if len(text) <= 2 * keep:
         return text
-    head, tail = text[:keep], text[-keep:]
-    head = head.rsplit(" ", 1)[0] if " " in head else head
-    tail = tail.split(" ", 1)[-1] if " " in tail else tail
-    return f"{head} … {tail}"
+    return f"{_clip_end(text, keep).removesuffix(' …')} … {_clip_start(text, keep).removeprefix('… ')}"
 
 
 def clip(text: str, width: int = 300) -> str:
