@@ -61,4 +61,3 @@ class ProgressEvent:
 
 
 Progress = Callable[[ProgressEvent], None]
-

@@ -46,7 +46,7 @@ class Citation:
     n: int  # number as shown in the final answer text (1..)
     passage: Passage
     quote: str  # the quoted sentences as one text, " … " where the passage's sentences between are left out
-    quotes: tuple[str, ...] = ()  # the same sentences one by one, in passage order, each as the passage has it
+    quotes: tuple[str, ...]  # the same sentences one by one, in passage order, each as the passage has it
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,7 @@ def render_answer(answer: Answer, limit: int | None = None) -> None:
                 st.markdown(f"**\\[{c.n}\\] {escape_markdown(c.passage.label())}**")
                 if c.passage.copies:
                     st.caption("Same text also in: " + escape_markdown(c.passage.also_in()))
-                st.markdown(passage_markdown(c.passage.body, c.quotes or c.quote), unsafe_allow_html=True)
+                st.markdown(passage_markdown(c.passage.body, c.quotes), unsafe_allow_html=True)
     else:
         # rag found no passage supporting what the model wrote: say so rather than look sourced.
         st.caption(":orange[No passage could be matched to this answer: check it against your documents.]")
