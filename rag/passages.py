@@ -62,11 +62,11 @@ class Passage:
                 parts.append(f"p. {self.page_start}")
         if self.section:
             parts.append(self.section)
-        if self.sheet:
+        if self.sheet or self.row_start is not None:  # a CSV's rows have no sheet
             rows = ""
             if self.row_start is not None:
-                rows = f", row {self.row_start}" if self.row_end in (None, self.row_start) else f", rows {self.row_start}–{self.row_end}"
-            parts.append(f"{self.sheet}{rows}")
+                rows = f"row {self.row_start}" if self.row_end in (None, self.row_start) else f"rows {self.row_start}–{self.row_end}"
+            parts.append(", ".join(p for p in (self.sheet, rows) if p))
         return " · ".join(parts)
 
     def label(self) -> str:

@@ -17,6 +17,9 @@ PARSERS: dict[str, str] = {
     ".docx": "docx",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".csv": "delimited",
+    ".tsv": "delimited",
     ".txt": "text",
     ".md": "text",
     ".markdown": "text",
@@ -26,7 +29,6 @@ SUPPORTED_EXTENSIONS = tuple(sorted(PARSERS))
 # Formats users commonly drop in that we do not read, with the advice we can give.
 _ADVICE = {
     ".doc": "legacy Word .doc: save it as .docx and add it again",
-    ".xls": "legacy Excel .xls: save it as .xlsx and add it again",
     ".ppt": "PowerPoint is not supported",
     ".pptx": "PowerPoint is not supported",
 }

@@ -35,6 +35,10 @@ _CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: encr
 def parse(path: Path) -> ParseResult:
     """Parse one workbook, or raise ParseError with the specific reason."""
     path = Path(path)
+    if _is_legacy_workbook(path):
+        from ingest.parsers import xls  # imports this module: imported here, when needed
+
+        return xls.parse_renamed_biff(path, "a legacy .xls workbook named .xlsx")
     _check_container(path)
     with warnings.catch_warnings():
         # openpyxl warns about styles, data validation, unknown extensions: noise for the user.
@@ -86,8 +90,18 @@ def _cfb_reason(path: Path) -> str:
             found_legacy = found_legacy or legacy in buf
             tail = buf[-64:]
     if found_legacy:
-        return "legacy Excel .xls file renamed to .xlsx: save it as .xlsx and add it again"
+        return _LEGACY
     return "encrypted: password required"  # Office writes OLE2 .xlsx only when encrypting
+
+
+_LEGACY = "legacy Excel .xls workbook"
+
+
+def _is_legacy_workbook(path: Path) -> bool:
+    with path.open("rb") as fh:
+        if fh.read(8) != _CFB_SIGNATURE:
+            return False
+    return _cfb_reason(path) == _LEGACY
 
 
 class _WorkbookParser:

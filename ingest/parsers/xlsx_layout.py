@@ -58,7 +58,7 @@ class _Table:
 class SheetLayout:
     """Lay out one sheet; ``blocks`` and ``data_rows`` are filled by :meth:`build`."""
 
-    sheet: str
+    sheet: str | None  # None for a text table (CSV, an HTML export): rows, no sheet
     grid: Grid
     merges: Sequence[MergeRange] = ()
     blocks: list[Block] = field(default_factory=list)
@@ -250,6 +250,6 @@ def _header_like(value: CellValue) -> bool:
     return value.text.isdigit() and 1900 <= int(value.text) <= 2100
 
 
-def layout_sheet(sheet: str, grid: Grid, merges: Sequence[MergeRange] = ()) -> SheetLayout:
+def layout_sheet(sheet: str | None, grid: Grid, merges: Sequence[MergeRange] = ()) -> SheetLayout:
     """Blocks for one sheet (see the module docstring for the rules)."""
     return SheetLayout(sheet, grid, merges).build()

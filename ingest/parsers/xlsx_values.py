@@ -135,3 +135,20 @@ def to_cell_value(value: object, number_format: str | None = None) -> CellValue 
         return CellValue(format_number(value), is_text=False)
     text = clean_text(str(value))  # rich text objects or anything unforeseen
     return CellValue(text, is_text=True) if text else None
+
+
+# A number as text tables write it: "1,234.50", "-3", "12.5%", "¥800", "USD 85" is not one.
+_NUMBER_TEXT = re.compile(r"^[-+]?[$€£¥]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?%?$")
+_DATE_TEXT = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
+def text_cell_value(value: str) -> CellValue | None:
+    """A cell of a text table (CSV, an HTML export) as display text, kept as written.
+
+    Such files carry no types, so numbers and dates are recognised by their look: they are
+    data, not column names, for the layout's header detection."""
+    text = clean_text(value)
+    if not text:
+        return None
+    typed = text in ERROR_CODES or bool(_NUMBER_TEXT.match(text) or _DATE_TEXT.match(text))
+    return CellValue(text, is_text=not typed)

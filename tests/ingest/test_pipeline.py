@@ -199,3 +199,26 @@ def test_lock_serialises_writers(corpus, settings):
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 2, err  # the broken and unsupported files, reported
     assert json.loads(out)["totals"]["indexed"] == 4
+
+
+def test_legacy_excel_and_csv_tables_are_indexed_with_their_rows(tmp_path, settings):
+    import xlwt
+
+    docs = tmp_path / "tables"
+    docs.mkdir()
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Per diem")
+    for c, value in enumerate(["City", "Meals"]):
+        ws.write(0, c, value)
+    ws.write(1, 0, "London")
+    ws.write(1, 1, 85)
+    wb.save(str(docs / "rates.xls"))
+    (docs / "lodging.csv").write_text("City,Cap\nLondon,300\nParis,250\n", encoding="utf-8")
+    report = ingest([docs], settings)
+    assert {n: f.status for n, f in by_name(report).items()} == {"rates.xls": "indexed", "lodging.csv": "indexed"}
+    reader = IndexReader(settings.index_dir)
+    chunks = {Path(d.path).name: reader.store.chunks_of(d.id) for d in reader.store.documents()}
+    xls = chunks["rates.xls"][0]
+    assert (xls.sheet, xls.row_start, xls.row_end) == ("Per diem", 2, 2) and "City: London; Meals: 85" in xls.body
+    csv = chunks["lodging.csv"][0]
+    assert (csv.sheet, csv.row_start, csv.row_end) == (None, 2, 3) and "City: Paris; Cap: 250" in csv.body

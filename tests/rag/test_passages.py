@@ -20,3 +20,13 @@ def test_close_to_best_always_keeps_the_first_and_handles_none():
 def test_close_to_best_keeps_the_first_few_whatever_their_scores():
     passages = [P(1, 1.0), P(2, 0.5), P(3, 0.4), P(4, 0.95)]
     assert [p.rowid for p in close_to_best(passages, 0.2, keep=2)] == [1, 2, 4]
+
+
+def test_location_names_the_sheet_and_rows_or_the_rows_alone():
+    def rows(sheet, start, end):
+        return Passage(1, "1", "/d/rates.xls", None, "t", "t", "row", 0, sheet=sheet, row_start=start, row_end=end)
+
+    assert rows("Per diem", 4, 6).label() == "rates.xls · Per diem, rows 4–6"
+    assert rows("Per diem", 4, 4).label() == "rates.xls · Per diem, row 4"
+    assert rows(None, 4, 6).label() == "rates.xls · rows 4–6"  # a CSV has rows but no sheet
+    assert rows(None, None, None).label() == "rates.xls"

@@ -9,6 +9,7 @@ from unittest import mock
 
 import openpyxl
 import pytest
+import xlwt
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from ingest.blocks import BlockKind, ParseError
@@ -268,11 +269,22 @@ def test_encrypted_workbook(tmp_path: Path) -> None:
         parse(path)
 
 
-def test_legacy_xls_renamed(tmp_path: Path) -> None:
+def test_legacy_xls_renamed_is_read_as_what_it_is(tmp_path: Path) -> None:
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Rates")
+    for c, value in enumerate(["Grade", "Rate"]):
+        ws.write(0, c, value)
+    ws.write(1, 0, "Manager")
+    ws.write(1, 1, 800)
     path = tmp_path / "old.xlsx"
-    path.write_bytes(_cfb("Workbook"))
-    with pytest.raises(ParseError, match=r"legacy Excel \.xls"):
-        parse(path)
+    wb.save(str(path))
+    result = parse(path)
+    assert [b.text for b in result.blocks] == ["Grade: Manager; Rate: 800"]
+    assert result.warnings[0] == "read as a legacy .xls workbook named .xlsx"
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(_cfb("Workbook"))  # the legacy stream's name, but no workbook in it
+    with pytest.raises(ParseError, match=r"not a valid \.xls file"):
+        parse(broken)
 
 
 # -- the shared parse corpus ------------------------------------------------------------------
