@@ -77,12 +77,25 @@ def test_empty_state_tells_a_new_user_what_to_do(ui_env):
     assert any("Your library is empty" in t and "Add documents" in t for t in texts(at.info))
     assert at.chat_input(key="question").proto.disabled  # nothing to ask about yet
     assert at.file_uploader(key="uploader").accept_multiple_files
-    assert set(at.file_uploader(key="uploader").allowed_type) >= {".pdf", ".docx", ".xlsx", ".txt", ".md"}
+    assert set(at.file_uploader(key="uploader").allowed_type) >= {".pdf", ".docx", ".xlsx", ".xls", ".csv", ".txt", ".md"}
     assert "up to 100 MB per file" in joined(at).replace("Up to", "up to")
     # No model in this environment: the page says answers are extracted and how to enable the model.
     banner = " ".join(texts(at.warning))
     assert "Extracted answers only" in banner and "DOCQA_LLM" in banner
     assert not at.error
+
+
+def test_a_csv_rate_table_is_uploaded_listed_and_cited_by_its_rows(ui_env):
+    at = start()
+    rates = "Meal allowance by city\n\nCity,Daily meals (USD)\nLondon,85\nOslo,90\n".encode("utf-8")
+    upload(at, ("meal_rates.csv", rates))
+    assert library_names(at) == ["meal_rates.csv"]
+    assert list(at.dataframe[0].value["Type"]) == ["CSV"]
+    ask(at, "What is the daily meals allowance in Oslo?")
+    assistant = [m for m in at.chat_message if m.name == "assistant"][-1]
+    assert "90" in "\n".join(texts(assistant.markdown))
+    captions = texts(assistant.caption)
+    assert any("[1] meal_rates.csv · rows 4–5" in c for c in captions), captions  # rows, no sheet name
 
 
 def test_upload_index_ask_answer_with_source(ui_env):
