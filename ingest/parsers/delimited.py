@@ -22,7 +22,7 @@ from ingest.parsers.xlsx_values import text_cell_value
 MAX_BYTES = text.MAX_BYTES
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = ",;\t|"
-MAX_FIELD_CHARS = 1_000_000  # one cell; csv's own default (131,072) refuses long notes
+MAX_FIELD_CHARS = MAX_BYTES  # one cell may be the whole (bounded) file; csv's default 131,072 refuses long notes
 
 
 def parse(path: Path) -> ParseResult:
