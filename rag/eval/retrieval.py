@@ -184,7 +184,9 @@ def section_match(item_section: str | None, gold_section: str) -> bool:
 
 
 def _sheet_match(item: RetrievedItem, gold: GoldSource) -> bool:
-    if not item.sheet or _norm_name(item.sheet) != _norm_name(gold.sheet or ""):
+    """The gold's sheet, when it names one, and rows overlapping the gold's rows, when it gives
+    them (a CSV file's gold gives rows and no sheet)."""
+    if gold.sheet and (not item.sheet or _norm_name(item.sheet) != _norm_name(gold.sheet)):
         return False
     if gold.row_start is None:
         return True
@@ -234,7 +236,7 @@ def location_match(item: RetrievedItem, gold: GoldSource) -> bool:
         checks.append(_pages_match(item, gold.page))
     if gold.section:
         checks.append(section_match(item.section, gold.section))
-    if gold.sheet:
+    if gold.sheet or gold.row_start is not None:
         checks.append(_sheet_match(item, gold))
     if checks:
         return all(checks)

@@ -84,6 +84,14 @@ def test_sheet_and_row_matching():
     assert not location_match(RetrievedItem(doc="rates.xlsx", sheet="Rates 2023", row_start=10), gold_sheet)
 
 
+def test_rows_without_a_sheet_are_matched_by_rows():
+    """A CSV file has rows and no sheet: its gold gives rows only."""
+    gold = GoldSource(doc="rates.csv", row_start=10, row_end=12)
+    assert location_match(RetrievedItem(doc="rates.csv", row_start=9, row_end=10), gold)
+    assert not location_match(RetrievedItem(doc="rates.csv", row_start=13, row_end=20), gold)
+    assert not location_match(RetrievedItem(doc="rates.csv"), gold)  # rows unknown
+
+
 OTHER_ZH = (
     "图书馆开放时间为每天早上八点至晚上十点，节假日另行通知。读者凭校园卡入馆，每人最多借阅二十册图书，"
     "借期为一个月，可以续借一次。逾期未还的图书按天收取滞纳金，遗失图书须照价赔偿。"
