@@ -7,16 +7,15 @@ library decides; overlap uses CJK character bigrams / English words (textutil.ov
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
-
 from ingest.chunking import SECTION_SEP
-from ingest.textutil import heading_words, is_cjk, join_sentences, overlap_units, split_sentences
+from ingest.textutil import heading_words, is_cjk, split_sentences
 from rag.passages import Passage
+from rag.quotes import quotes_for
+from rag.support import support, units
 
 # [1] [1, 2] [1][2] 【1】 [1-2] ［１］ — what small models actually emit
 _MARKER = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*(?:[,，、;；]|-|–)\s*\d{1,2})*)\s*[\]】］]")
@@ -32,13 +31,8 @@ REATTRIBUTE_MARGIN = 0.3
 # A sentence whose cited passages miss one of its numbers also cites the passage stating them all
 # (see _cite_sentence); a switch so that bench/recite.py can measure it (EVAL.md).
 CITE_FIGURE_HOLDER = True
-_STOP_UNITS = frozenset("the a an of to in and or is are be for on with as by it that this at from".split())
 
 
-# A passage cited by several sentences of an answer quotes the sentence that best supports each
-# of them (each once), so that every claim's evidence is shown; at most this many, so that a
-# quote stays a quote and not the passage.
-MAX_QUOTES = 3
 
 
 @dataclass(frozen=True)
@@ -62,36 +56,6 @@ class CitedAnswer:
     def supported(self) -> bool:
         """Whether some sentence of the answer is supported by a passage."""
         return len(self.unsupported) < self.claims
-
-
-_stemmers = threading.local()  # a Snowball stemmer keeps state between calls: one per thread
-
-
-def _stem(word: str) -> str:
-    """English words by their Snowball stem, so that "coordinating benefits ... using in-network
-    providers" is supported by "coordinate benefits ... use an in-network provider" (on the
-    recorded contoso replies: one citation gained, none lost; Chinese bigrams are untouched)."""
-    if not (word.isascii() and word.isalpha()):
-        return word
-    stemmer = getattr(_stemmers, "english", None)
-    if stemmer is None:
-        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word)
-
-
-@lru_cache(maxsize=1024)
-def _units(text: str) -> frozenset[str]:
-    # Cached: every answer sentence is scored against every passage, so a passage's units
-    # (split, then stemmed word by word) would otherwise be rebuilt once per sentence.
-    return frozenset(_stem(u) for u in overlap_units(text) if u not in _STOP_UNITS)
-
-
-def support(sentence: str, passage_text: str) -> float:
-    """Share of the sentence's content units that occur in the passage (0..1)."""
-    units = _units(sentence)
-    if not units:
-        return 0.0
-    return len(units & _units(passage_text)) / len(units)
 
 
 def _expand(group: str) -> list[int]:
@@ -192,7 +156,10 @@ def cite(answer: str, passages: list[Passage], texts: list[str] | None = None) -
             if i > 0 and not rendered and sentence[:1].islower():
                 sentence = sentence[0].upper() + sentence[1:]  # its line's opening clause was a repeat
             _cite_sentence(sentence, passages, texts, order, rendered, cited_by, unsupported)
-    citations = [Citation(i + 1, passages[n - 1], *quotes_for(cited_by[n], texts[n - 1])) for i, n in enumerate(order)]
+    citations = [
+        Citation(i + 1, passages[n - 1], *quotes_for(cited_by[n], texts[n - 1], passages[n - 1].is_table))
+        for i, n in enumerate(order)
+    ]
     text = "\n".join(_join(_marks_once(r)) for r in rendered_lines if r)
     return CitedAnswer(text, citations, unsupported, sum(len(r) for r in rendered_lines))
 
@@ -227,10 +194,10 @@ def _said_before(claim: str, said: list[tuple[frozenset[str], str]]) -> bool:
     passages that state it ("5 failed sign-in attempts lock my account for 30 minutes.[1] ... 5
     failed sign-in attempts lock my account for 30 minutes;[2]"), or loops; and one notice stands
     in many files, cut at different places. The reader is told it once."""
-    units, letters = _units(claim), re.sub(r"[\W_]+", "", claim.lower())
-    said.append((units, letters))
-    return len(units) >= REPEAT_MIN_UNITS and any(
-        units <= earlier and (len(earlier) <= 1.5 * len(units) or letters in earlier_letters)
+    own, letters = units(claim), re.sub(r"[\W_]+", "", claim.lower())
+    said.append((own, letters))
+    return len(own) >= REPEAT_MIN_UNITS and any(
+        own <= earlier and (len(earlier) <= 1.5 * len(own) or letters in earlier_letters)
         for earlier, earlier_letters in said[:-1])
 
 
@@ -347,43 +314,3 @@ def _join(parts: list[str]) -> str:
             out += " "
         out += part
     return out
-
-
-def best_quote(claim: str, passage_text: str) -> str:
-    """The passage sentence sharing most with the claim (ties: the earlier sentence)."""
-    sentences = split_sentences(passage_text) or [passage_text.strip()]
-    return sentences[_best_sentence(claim, sentences)]
-
-
-def quotes_for(claims: list[str], passage_text: str) -> tuple[str, tuple[str, ...]]:
-    """What a citation quotes for the ``claims`` citing one passage: the passage sentence best
-    supporting each claim (as ``best_quote``), each once, at most MAX_QUOTES (the first claims'),
-    in passage order; returned joined into one text and one by one."""
-    sentences = split_sentences(passage_text) or [passage_text.strip()]
-    picked: list[int] = []
-    for claim in claims or [""]:
-        best = _best_sentence(claim, sentences)
-        if best not in picked:
-            picked.append(best)
-        if len(picked) == MAX_QUOTES:
-            break
-    picked.sort()
-    runs: list[list[str]] = []
-    for previous, i in zip([None, *picked], picked):
-        if previous is not None and i == previous + 1:
-            runs[-1].append(sentences[i])
-        else:
-            runs.append([sentences[i]])
-    return " … ".join(join_sentences(run) for run in runs), tuple(sentences[i] for i in picked)
-
-
-def _best_sentence(claim: str, sentences: list[str]) -> int:
-    claim_units = _units(claim)
-    if not claim_units:
-        return 0
-
-    def score(i: int) -> float:
-        units = _units(sentences[i])
-        return len(units & claim_units) / (len(claim_units) ** 0.5 * max(1, len(units)) ** 0.5) if units else 0.0
-
-    return max(range(len(sentences)), key=score)

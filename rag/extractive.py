@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 from ingest.lexical import query_terms, tokenize
-from ingest.textutil import is_cjk, split_sentences
+from ingest.textutil import is_cjk
 from rag.citations import heading_key, passage_headings
-from rag.passages import Passage
+from rag.passages import Passage, text_units
 from rag.vocabulary import Vocabulary, term_share
 
 MAX_SENTENCES = 3
@@ -57,10 +57,9 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
         # question's words most densely of all and says nothing: it was extracted as the answer's
         # first sentence, or glued before it as a lead-in (4 of 100 contoso --no-llm answers).
         headings = passage_headings([passage])
-        # A table row is one record: split at its ";" a field ("存储与传输要求: 存放于公司网盘") was
-        # extracted alone, and read as a lead-in it was glued to the next row's first field.
-        units = [line.strip() for line in passage.body.split("\n") if line.strip()] if passage.is_table \
-            else split_sentences(passage.body)
+        # A table row is one record: split at its ";" a field was extracted alone, and read as a
+        # lead-in it was glued to the next row's first field.
+        units = text_units(passage.body, passage.is_table)
         sentences = [s for s in units if heading_key(s) not in headings]
         if not sentences:
             continue

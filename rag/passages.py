@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 
+from ingest.textutil import split_sentences
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -15,6 +17,17 @@ class Scores:
 
 TABLE_KINDS = ("row", "table")  # chunk kinds whose lines are table rows
 ALSO_IN_SHOWN = 5  # copies named on one line of the CLI and the page; the JSON lists every one
+
+
+def text_units(text: str, is_table: bool) -> list[str]:
+    """What a passage is quoted and extracted by: its sentences, or a table's rows (its lines).
+
+    A row is one record: split at its ";" like a sentence, a citation quoted "城市级别: 一类城市;
+    适用城市: 北京、上海、广州、深圳; … 职级: 经理及以上;" without the rate the answer gave, and
+    the extractor took a field alone ("存储与传输要求: 存放于公司网盘")."""
+    if is_table:
+        return [line.strip() for line in text.split("\n") if line.strip()]
+    return split_sentences(text)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ingest.textutil import detect_lang, join_sentences, split_sentences
+from ingest.textutil import detect_lang, join_sentences
 from rag.case_match import CaseHint, matching_case
-from rag.passages import Passage
+from rag.passages import Passage, text_units
 
 MIN_TRIMMED_TOKENS = 40  # of the passage's own text: less is not worth a numbered slot
 
@@ -191,12 +191,16 @@ def build_prompt(
 
 
 def _trim_to_fit(passage, text, n, blocks, budget, messages_for, count, block_of) -> str | None:
-    """Longest sentence-prefix of the passage's ``text`` that fits (binary search on sentence count)."""
-    sentences = split_sentences(text)
+    """Longest sentence-prefix of the passage's ``text`` that fits (binary search on sentence count).
+    A table is cut between rows and keeps one row a line: cut at a sentence end, a row lost the
+    fields after a ";" and the rows ran on into one line (the model and the quotes then read it
+    as one record)."""
+    sentences = text_units(text, passage.is_table)
+    join = "\n".join if passage.is_table else join_sentences
     lo, hi, best = 1, len(sentences), None
     while lo <= hi:
         mid = (lo + hi) // 2
-        candidate = join_sentences(sentences[:mid])
+        candidate = join(sentences[:mid])
         if count(messages_for(blocks + [block_of(n, passage, candidate)])) <= budget:
             best, lo = candidate, mid + 1
         else:

@@ -60,6 +60,17 @@ def test_budget_enforced_by_dropping_and_trimming_at_sentence_ends(llm, budget):
             assert LONG.startswith(pp.text)
 
 
+@pytest.mark.parametrize("budget", [450, 700])
+def test_a_trimmed_table_is_cut_between_rows_and_keeps_one_row_a_line(llm, budget):
+    rows = "\n".join(f"Tier: {i}; Grade: Manager; Lodging cap (USD): {200 + i}; Meals (USD): {50 + i}" for i in range(80))
+    table = Passage(1, "1", "/docs/rates.xlsx", None, rows, rows, "row", 0, sheet="Caps", row_start=2, row_end=81)
+    prompt = build_prompt("What is the lodging cap?", [table], llm.prompt_tokens, budget)
+    shown = prompt.passages[0]
+    assert shown.trimmed and rows.startswith(shown.text)
+    assert set(shown.text.split("\n")) <= set(rows.split("\n"))  # whole rows, each on its line
+    assert len(shown.text.split("\n")) > 1
+
+
 def test_budget_too_small_for_any_passage_gives_none(llm):
     prompt = build_prompt("Which form?", [P(1, LONG)], llm.prompt_tokens, 320)
     assert prompt.passages == [] and prompt.dropped == 1
