@@ -175,7 +175,7 @@ def render_uploads(settings: Settings) -> bool:
     """The "Add documents" section. Returns True when a batch was indexed in this run."""
     st.subheader("Add documents", anchor=False)
     files = st.file_uploader(
-        "Drag PDF, Word, Excel, text or Markdown files here",
+        "Drag PDF, Word, Excel, CSV, text or Markdown files here",
         type=list(UPLOAD_TYPES),
         accept_multiple_files=True,
         max_upload_size=limit_mb(settings),
