@@ -28,6 +28,9 @@ MAX_SPAN = 1000  # a rowspan/colspan beyond this is a broken attribute, not a ta
 _HTML_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|head|meta|table|body|\?xml)", re.I)
 
 
+_DECLARED_ENCODING = re.compile(rb"<meta[^>]*charset|<\?xml[^>]*encoding|^\s*(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)", re.I)
+
+
 def looks_like_html(head: bytes) -> bool:
     """The first bytes of a file open an HTML (or Excel's XML-spreadsheet-in-HTML) page."""
     return bool(_HTML_START.match(head))
@@ -40,7 +43,13 @@ def parse(path: Path) -> ParseResult:
     if len(data) > text.MAX_BYTES:
         raise ParseError(f"HTML table larger than {text.MAX_BYTES // (1024 * 1024)} MB")
     try:
-        root = lxml.html.document_fromstring(data)
+        # A page that names its encoding is decoded by lxml as it says; one that does not is
+        # decoded by the text parser's rules (UTF-8, else GB18030: a Chinese system's export),
+        # which libxml2 would otherwise read as Latin-1.
+        if _DECLARED_ENCODING.search(data[:4096]):
+            root = lxml.html.document_fromstring(data)
+        else:
+            root = lxml.html.document_fromstring(text.decode_text(data))
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"could not read the page: {exc}") from exc
     reader = _TableReader()

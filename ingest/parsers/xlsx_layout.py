@@ -88,8 +88,10 @@ class SheetLayout:
                 continue
             if kind is _Kind.HEADER and boundary and (table is None or pending or next_adjacent or repeated):
                 self._close(table)
+                # Two text rows with nothing under them are a header and its one row of data (a
+                # contact list of one person), not a two-level header over no data.
                 two_level = next_adjacent and kinds[i + 1] is _Kind.HEADER and (
-                    i + 2 >= n or kinds[i + 2] is not _Kind.HEADER
+                    i + 2 < n and kinds[i + 2] is not _Kind.HEADER
                 )
                 header_rows = [r, rows[i + 1][0]] if two_level else [r]
                 title = self._take_title(pending) or sheet_title

@@ -80,3 +80,14 @@ def test_excel_xml_spreadsheet_2003_sheets_merges_skipped_cells_and_dates(tmp_pa
         ("Notes", (1, 1), "Caps include taxes."),
     ]
     assert blocks[0].title == "Lodging caps 2025"
+
+
+def test_a_page_that_does_not_name_its_encoding_is_read_as_utf8_or_gb18030(tmp_path: Path) -> None:
+    body = "<table><tr><th>姓名</th><th>分机</th></tr><tr><td>张三</td><td>8110</td></tr></table>"
+    for encoding in ("utf-8", "gbk"):
+        path = tmp_path / f"{encoding}.xls"
+        path.write_bytes(body.encode(encoding))  # no <meta charset>: libxml2 alone reads Latin-1
+        assert [b.text for b in html_tables.parse(path).blocks] == ["姓名: 张三; 分机: 8110"]
+    declared = tmp_path / "declared.xls"
+    declared.write_bytes(('<html><head><meta charset="gb2312"></head><body>' + body + "</body></html>").encode("gbk"))
+    assert [b.text for b in html_tables.parse(declared).blocks] == ["姓名: 张三; 分机: 8110"]

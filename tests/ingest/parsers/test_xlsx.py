@@ -365,3 +365,11 @@ def test_corpus_fallback_reader_agrees(path: Path) -> None:
     assert [(b.sheet, b.row_range, b.text) for b in fallback.blocks] == [
         (b.sheet, b.row_range, b.text) for b in expected.blocks
     ]
+
+
+def test_two_text_rows_are_a_header_and_its_one_row(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "部门"])
+    wb.active.append(["张三", "财务部"])  # all text, like the header, and nothing under it
+    result = parse(_save(wb, tmp_path / "contact.xlsx"))
+    assert [b.text for b in result.blocks] == ["姓名: 张三; 部门: 财务部"]
