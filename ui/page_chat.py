@@ -18,7 +18,7 @@ from rag.answer import Answer, Answerer
 from rag.citations import strip_markers
 from ui.page_engine import IndexFacts, forget_answerer, model_problem, open_answerer
 from ui.page_plainchat import clear_chat, render_plain_chat
-from ui.page_render import answer_html, clip, escape_markdown, passage_markdown, seconds
+from ui.page_render import answer_html, clip, escape_markdown, passage_markdown, seconds, table_markdown
 from ui.page_sidebar import AskOptions
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,8 @@ def render_answer(answer: Answer, limit: int | None = None) -> None:
                 st.markdown(f"**\\[{c.n}\\] {escape_markdown(c.passage.label())}**")
                 if c.passage.copies:
                     st.caption("Same text also in: " + escape_markdown(c.passage.also_in()))
-                st.markdown(passage_markdown(c.passage.body, c.quotes), unsafe_allow_html=True)
+                shown = table_markdown(c.passage.body, c.quotes) if c.passage.is_table else passage_markdown(c.passage.body, c.quotes)
+                st.markdown(shown, unsafe_allow_html=True)
     else:
         # rag found no passage supporting what the model wrote: say so rather than look sourced.
         st.caption(":orange[No passage could be matched to this answer: check it against your documents.]")
@@ -216,7 +217,7 @@ def _render_refusal(answer: Answer) -> None:
         with st.expander(f"Closest passages ({len(close)})", icon=":material/description:"):
             for p in close:
                 st.markdown(f"**{escape_markdown(p.label())}**")
-                st.markdown(passage_markdown(p.body), unsafe_allow_html=True)
+                st.markdown(table_markdown(p.body) if p.is_table else passage_markdown(p.body), unsafe_allow_html=True)
     _caption(answer)
 
 

@@ -113,6 +113,31 @@ def passage_markdown(body: str, quote: str | Sequence[str] | None = None, contex
     return "> " + "".join(out)
 
 
+TABLE_ROWS_AROUND = 2  # rows shown before and after a quoted row of a table passage
+
+
+def table_markdown(body: str, quotes: Sequence[str] = (), around: int = TABLE_ROWS_AROUND) -> str:
+    """A table passage as a Markdown blockquote, one row a line (rows run together on one line
+    read as one record), the quoted rows highlighted and a few rows around them shown; "…" where
+    rows are left out. Without quotes, the first rows."""
+    rows = [" ".join(line.split()) for line in body.split("\n") if line.strip()]
+    wanted = {" ".join(q.split()) for q in quotes if q.strip()}
+    quoted = [i for i, row in enumerate(rows) if row in wanted]
+    if quoted:
+        shown = sorted({j for i in quoted for j in range(max(0, i - around), min(len(rows), i + around + 1))})
+    else:
+        shown = list(range(min(len(rows), 2 * around + 1)))
+    lines: list[str] = []
+    for previous, i in zip([-1, *shown], shown):
+        if i > previous + 1:
+            lines.append("…")
+        # a quoted row whole, as a quote is never cut; the rows around it on one short line each
+        lines.append(f"<mark>{escape_markdown(rows[i])}</mark>" if i in quoted else escape_markdown(clip(rows[i])))
+    if shown and shown[-1] < len(rows) - 1:
+        lines.append("…")
+    return "> " + "  \n> ".join(lines)
+
+
 def _clip_start(text: str, keep: int) -> str:
     """The last ``keep`` characters of the text before a quote, from a word boundary."""
     if len(text) <= keep:

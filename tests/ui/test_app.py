@@ -371,6 +371,18 @@ def test_passage_markdown_highlights_every_quoted_sentence():
     assert md.count("…") == 3 and len(md) < 300
 
 
+def test_table_markdown_shows_one_row_a_line_the_quoted_ones_marked():
+    from ui.page_render import escape_markdown, table_markdown
+
+    body = "\n".join(f"Tier: {i}; Cap: {100 + i}" for i in range(1, 11))
+    row = {i: escape_markdown(f"Tier: {i}; Cap: {100 + i}") for i in range(1, 11)}
+    md = table_markdown(body, ["Tier: 5; Cap: 105"], around=1)
+    assert md == f"> …  \n> {row[4]}  \n> <mark>{row[5]}</mark>  \n> {row[6]}  \n> …"
+    assert table_markdown(body, around=1) == f"> {row[1]}  \n> {row[2]}  \n> {row[3]}  \n> …"
+    two = table_markdown(body, ["Tier: 1; Cap: 101", "Tier: 10; Cap: 110"], around=1)
+    assert two == f"> <mark>{row[1]}</mark>  \n> {row[2]}  \n> …  \n> {row[9]}  \n> <mark>{row[10]}</mark>"
+
+
 # ------------------------------------------------------------------ `docqa ui`
 
 
