@@ -27,13 +27,7 @@ MAX_FIELD_CHARS = MAX_BYTES  # one cell may be the whole (bounded) file; csv's d
 
 def parse(path: Path) -> ParseResult:
     path = Path(path)
-    warnings: list[str] = []
-    with path.open("rb") as fh:
-        data = fh.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        data = data[: data.rfind(b"\n", 0, MAX_BYTES) + 1 or MAX_BYTES]  # cut at a line end
-        warnings.append(f"file larger than {MAX_BYTES // (1024 * 1024)} MB: only its beginning was read")
-    content = text.decode_text(data)
+    content, warnings = text.read_text_file(path)
     grid, truncated = read_grid(content, tab_default=path.suffix.lower() in (".tsv", ".tab", ".xls"))
     if truncated:
         warnings.append(f"size limit reached: only the first {len(grid)} non-empty rows were read")

@@ -50,15 +50,20 @@ _SENTENCE_END = tuple("。！？!?.:：;；")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
-def parse(path: Path) -> ParseResult:
-    path = Path(path)
+def read_text_file(path: Path) -> tuple[str, list[str]]:
+    """The file's text (at most MAX_BYTES of it, cut at a line end) and what to warn about."""
     warnings: list[str] = []
-    with path.open("rb") as fh:
+    with Path(path).open("rb") as fh:
         data = fh.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         data = data[: data.rfind(b"\n", 0, MAX_BYTES) + 1 or MAX_BYTES]  # cut at a line end
         warnings.append(f"file larger than {MAX_BYTES // (1024 * 1024)} MB: only its beginning was read")
-    text = decode_text(data)
+    return decode_text(data), warnings
+
+
+def parse(path: Path) -> ParseResult:
+    path = Path(path)
+    text, warnings = read_text_file(path)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     if path.suffix.lower() in (".md", ".markdown"):
         blocks, title = _parse_markdown(text)

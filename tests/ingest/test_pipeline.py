@@ -202,17 +202,11 @@ def test_lock_serialises_writers(corpus, settings):
 
 
 def test_legacy_excel_and_csv_tables_are_indexed_with_their_rows(tmp_path, settings):
-    import xlwt
+    from tests.ingest.parsers.xls_samples import save_xls
 
     docs = tmp_path / "tables"
     docs.mkdir()
-    wb = xlwt.Workbook()
-    ws = wb.add_sheet("Per diem")
-    for c, value in enumerate(["City", "Meals"]):
-        ws.write(0, c, value)
-    ws.write(1, 0, "London")
-    ws.write(1, 1, 85)
-    wb.save(str(docs / "rates.xls"))
+    save_xls(docs / "rates.xls", "Per diem", [["City", "Meals"], ["London", 85]])
     (docs / "lodging.csv").write_text("City,Cap\nLondon,300\nParis,250\n", encoding="utf-8")
     report = ingest([docs], settings)
     assert {n: f.status for n, f in by_name(report).items()} == {"rates.xls": "indexed", "lodging.csv": "indexed"}

@@ -9,12 +9,12 @@ from unittest import mock
 
 import openpyxl
 import pytest
-import xlwt
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from ingest.blocks import BlockKind, ParseError
 from ingest.parsers import parse_file, xlsx
 from ingest.parsers.xlsx import parse
+from tests.ingest.parsers.xls_samples import save_xls
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "parse-corpus" / "xlsx"
 
@@ -270,15 +270,7 @@ def test_encrypted_workbook(tmp_path: Path) -> None:
 
 
 def test_legacy_xls_renamed_is_read_as_what_it_is(tmp_path: Path) -> None:
-    wb = xlwt.Workbook()
-    ws = wb.add_sheet("Rates")
-    for c, value in enumerate(["Grade", "Rate"]):
-        ws.write(0, c, value)
-    ws.write(1, 0, "Manager")
-    ws.write(1, 1, 800)
-    path = tmp_path / "old.xlsx"
-    wb.save(str(path))
-    result = parse(path)
+    result = parse(save_xls(tmp_path / "old.xlsx", "Rates", [["Grade", "Rate"], ["Manager", 800]]))
     assert [b.text for b in result.blocks] == ["Grade: Manager; Rate: 800"]
     assert result.warnings[0] == "read as a legacy .xls workbook named .xlsx"
     broken = tmp_path / "broken.xlsx"
