@@ -22,6 +22,8 @@ PARSERS: dict[str, str] = {
     ".tsv": "delimited",
     ".txt": "text",
     ".md": "text",
+    ".html": "html",
+    ".htm": "html",
     ".markdown": "text",
 }
 SUPPORTED_EXTENSIONS = tuple(sorted(PARSERS))

@@ -42,16 +42,7 @@ def parse(path: Path) -> ParseResult:
         data = fh.read(text.MAX_BYTES + 1)
     if len(data) > text.MAX_BYTES:
         raise ParseError(f"HTML table larger than {text.MAX_BYTES // (1024 * 1024)} MB")
-    try:
-        # A page that names its encoding is decoded by lxml as it says; one that does not is
-        # decoded by the text parser's rules (UTF-8, else GB18030: a Chinese system's export),
-        # which libxml2 would otherwise read as Latin-1.
-        if _DECLARED_ENCODING.search(data[:4096]):
-            root = lxml.html.document_fromstring(data)
-        else:
-            root = lxml.html.document_fromstring(text.decode_text(data))
-    except (etree.ParserError, ValueError) as exc:
-        raise ParseError(f"could not read the page: {exc}") from exc
+    root = read_page(data)
     reader = _TableReader()
     for sheet, tables in _sheets(root):
         reader.read(sheet, tables)
@@ -59,6 +50,23 @@ def parse(path: Path) -> ParseResult:
         raise ParseError("no table in the page")
     title = " ".join((root.findtext(".//title") or "").split())
     return ParseResult(blocks=reader.blocks, title=title or path.stem, rows=reader.rows, warnings=reader.warnings)
+
+
+def read_page(data: bytes):
+    """The page's element tree. A page that names its encoding is decoded by lxml as it says;
+    one that does not is decoded by the text parser's rules (UTF-8, else GB18030: a Chinese
+    system's export), which libxml2 would otherwise read as Latin-1."""
+    try:
+        if _DECLARED_ENCODING.search(data[:4096]):
+            return lxml.html.document_fromstring(data)
+        return lxml.html.document_fromstring(text.decode_text(data))
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"could not read the page: {exc}") from exc
+
+
+def rows_of(table) -> list:
+    """A table's own rows (under <thead>/<tbody>/<tfoot> or itself), not a nested table's."""
+    return [tr for tr in table.iter(*_ROW_TAGS) if _owner(tr) is table]
 
 
 def _sheets(root) -> list[tuple[str | None, list]]:
@@ -105,17 +113,17 @@ class _TableReader:
         row_no = 0
         for table in tables:
             taken: set[tuple[int, int]] = set()  # positions filled by a span from a row above
-            for tr in (tr for tr in table.iter(*_ROW_TAGS) if _owner(tr) is table):
+            for tr in rows_of(table):
                 row_no += 1
                 col = 0
                 for td in tr:
                     if td.tag not in _CELL_TAGS:
                         continue
-                    col = max(col + 1, _span(td.get("ss:index"), 0))  # XML spreadsheets skip empty cells
+                    col = max(col + 1, span(td.get("ss:index"), 0))  # XML spreadsheets skip empty cells
                     while (row_no, col) in taken:
                         col += 1
-                    rows = _span(td.get("rowspan")) if td.get("rowspan") else _span(td.get("ss:mergedown"), 0) + 1
-                    cols = _span(td.get("colspan")) if td.get("colspan") else _span(td.get("ss:mergeacross"), 0) + 1
+                    rows = span(td.get("rowspan")) if td.get("rowspan") else span(td.get("ss:mergedown"), 0) + 1
+                    cols = span(td.get("colspan")) if td.get("colspan") else span(td.get("ss:mergeacross"), 0) + 1
                     value = text_cell_value(_cell_text(td))
                     if value is not None:
                         if self.cells_left <= 0:
@@ -147,7 +155,8 @@ def _owner(tr):
     return None
 
 
-def _span(value: str | None, default: int = 1) -> int:
+def span(value: str | None, default: int = 1) -> int:
+    """A rowspan / colspan (or an XML spreadsheet's merge count) as a bounded int."""
     try:
         return max(default, min(MAX_SPAN, int(value.strip()))) if value else default
     except ValueError:
