@@ -111,6 +111,10 @@ class _Walker:
         elif tag in ("ul", "ol"):
             self._flush()
             self._list(el)
+        elif tag == "pre":  # preformatted (a command, an address block): its lines are its layout
+            self._flush()
+            self._inline.append(_BR.join(" ".join(line.split()) for line in el.text_content().splitlines()))
+            self._flush()
         else:
             self._flush()
             self._children(el)

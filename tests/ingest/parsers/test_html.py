@@ -57,6 +57,7 @@ def test_a_page_reads_in_order_with_its_heading_path(tmp_path: Path) -> None:
 def test_without_main_the_body_is_read_and_nested_lists_are_items(tmp_path: Path) -> None:
     html = ("<html><body><h2>Leave</h2><ul><li>Annual leave<ul><li>25 days</li></ul></li><li>Sick leave</li></ul>"
             "<div>Plain <span>div</span> text<div>inner block</div>tail text</div>"
+            "<pre>$ docqa ingest policies/\n$ docqa ask \"How many days?\"</pre>"
             "<footer>Questions: HR, extension 8110</footer></body></html>")
     blocks = parse_file(_page(tmp_path, html, "leave.htm")).blocks
     assert [(b.kind, b.text) for b in blocks] == [
@@ -67,6 +68,7 @@ def test_without_main_the_body_is_read_and_nested_lists_are_items(tmp_path: Path
         (BlockKind.PARAGRAPH, "Plain div text"),
         (BlockKind.PARAGRAPH, "inner block"),
         (BlockKind.PARAGRAPH, "tail text"),
+        (BlockKind.PARAGRAPH, '$ docqa ingest policies/\n$ docqa ask "How many days?"'),  # <pre> keeps its lines
         (BlockKind.PARAGRAPH, "Questions: HR, extension 8110"),
     ]
     assert parse_file(tmp_path / "leave.htm").title == "leave"  # no <title>, no <h1>: the file's name
