@@ -1,8 +1,8 @@
 """Citations decided in code: parse [n] markers, drop invalid ones, attribute unmarked
-sentences by overlap, renumber by first use, and quote the best-matching passage sentence.
+sentences by overlap, renumber by first use, and quote (rag.quotes) what supports each claim.
 
 Why by hand: this is the product's own policy (what counts as support), not something a
-library decides; overlap uses CJK character bigrams / English words (textutil.overlap_units).
+library decides; overlap uses CJK character bigrams / English words (rag.support).
 """
 from __future__ import annotations
 
@@ -31,8 +31,6 @@ REATTRIBUTE_MARGIN = 0.3
 # A sentence whose cited passages miss one of its numbers also cites the passage stating them all
 # (see _cite_sentence); a switch so that bench/recite.py can measure it (EVAL.md).
 CITE_FIGURE_HOLDER = True
-
-
 
 
 @dataclass(frozen=True)
