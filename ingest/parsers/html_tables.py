@@ -26,8 +26,6 @@ from ingest.parsers.xlsx_values import text_cell_value
 
 MAX_SPAN = 1000  # a rowspan/colspan beyond this is a broken attribute, not a table
 _HTML_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|head|meta|table|body|\?xml)", re.I)
-
-
 _DECLARED_ENCODING = re.compile(rb"<meta[^>]*charset|<\?xml[^>]*encoding|^\s*(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)", re.I)
 
 
