@@ -19,8 +19,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from ingest.blocks import Block, BlockKind, ParseError, ParseResult
-from ingest.parsers import html_tables, text
+from ingest.blocks import Block, BlockKind, ParseResult
+from ingest.parsers import html_tables
 from ingest.parsers.docx_tables import Cell, Row, render_table
 from ingest.textutil import is_cjk
 
@@ -35,11 +35,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 def parse(path: Path) -> ParseResult:
     path = Path(path)
-    with path.open("rb") as fh:
-        data = fh.read(text.MAX_BYTES + 1)
-    if len(data) > text.MAX_BYTES:
-        raise ParseError(f"page larger than {text.MAX_BYTES // (1024 * 1024)} MB")
-    root = html_tables.read_page(data)
+    root = html_tables.read_page_file(path)
     walker = _Walker()
     walker.walk(_content(root))
     title = _collapse(root.findtext(".//title") or "") or walker.first_h1 or path.stem

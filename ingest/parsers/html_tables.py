@@ -36,11 +36,7 @@ def looks_like_html(head: bytes) -> bool:
 
 def parse(path: Path) -> ParseResult:
     path = Path(path)
-    with path.open("rb") as fh:
-        data = fh.read(text.MAX_BYTES + 1)
-    if len(data) > text.MAX_BYTES:
-        raise ParseError(f"HTML table larger than {text.MAX_BYTES // (1024 * 1024)} MB")
-    root = read_page(data)
+    root = read_page_file(path)
     reader = _TableReader()
     for sheet, tables in _sheets(root):
         reader.read(sheet, tables)
@@ -48,6 +44,15 @@ def parse(path: Path) -> ParseResult:
         raise ParseError("no table in the page")
     title = " ".join((root.findtext(".//title") or "").split())
     return ParseResult(blocks=reader.blocks, title=title or path.stem, rows=reader.rows, warnings=reader.warnings)
+
+
+def read_page_file(path: Path):
+    """The element tree of the page in ``path``, which may be at most the text parser's size."""
+    with Path(path).open("rb") as fh:
+        data = fh.read(text.MAX_BYTES + 1)
+    if len(data) > text.MAX_BYTES:
+        raise ParseError(f"page larger than {text.MAX_BYTES // (1024 * 1024)} MB")
+    return read_page(data)
 
 
 def read_page(data: bytes):
