@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ingest.blocks import ParseError, ParseResult
 from ingest.parsers import text
-from ingest.parsers.xlsx import MAX_CELLS, MAX_ROWS
+from ingest.parsers.xlsx import RowBudget
 from ingest.parsers.xlsx_layout import Grid, layout_sheet
 from ingest.parsers.xlsx_values import text_cell_value
 
@@ -28,9 +28,10 @@ MAX_FIELD_CHARS = MAX_BYTES  # one cell may be the whole (bounded) file; csv's d
 def parse(path: Path) -> ParseResult:
     path = Path(path)
     content, warnings = text.read_text_file(path)
-    grid, truncated = read_grid(content, tab_default=path.suffix.lower() in (".tsv", ".tab", ".xls"))
-    if truncated:
-        warnings.append(f"size limit reached: only the first {len(grid)} non-empty rows were read")
+    budget = RowBudget()
+    grid = read_grid(content, budget, tab_default=path.suffix.lower() in (".tsv", ".tab", ".xls"))
+    if budget.truncated:
+        warnings.append(budget.warning())
     if not grid:
         raise ParseError("no text to index (the table is empty)")
     layout = layout_sheet(None, grid)
@@ -39,27 +40,24 @@ def parse(path: Path) -> ParseResult:
     return ParseResult(blocks=layout.blocks, title=path.stem, rows=layout.data_rows, warnings=warnings)
 
 
-def read_grid(content: str, tab_default: bool = False) -> tuple[Grid, bool]:
-    """Records as a 1-based grid of non-empty cells, and whether the size bounds cut it."""
+def read_grid(content: str, budget: RowBudget, tab_default: bool = False) -> Grid:
+    """Records as a 1-based grid of non-empty cells, as many as the budget allows."""
     dialect = _dialect(content[:_SNIFF_BYTES], tab_default)
     previous_limit = csv.field_size_limit(MAX_FIELD_CHARS)
     grid: Grid = {}
-    rows_left, cells_left = MAX_ROWS, MAX_CELLS
     try:
         for number, record in enumerate(csv.reader(io.StringIO(content, newline=""), dialect), start=1):
             cells = {c: v for c, v in ((i + 1, text_cell_value(field)) for i, field in enumerate(record)) if v}
             if not cells:
                 continue
-            if rows_left <= 0 or cells_left < len(cells):
-                return grid, True
-            rows_left -= 1
-            cells_left -= len(cells)
+            if not budget.take(len(cells)):
+                break
             grid[number] = cells
     except csv.Error as exc:
         raise ParseError(f"could not read the table: {exc}") from exc
     finally:
         csv.field_size_limit(previous_limit)
-    return grid, False
+    return grid
 
 
 def _dialect(sample: str, tab_default: bool) -> type[csv.Dialect] | csv.Dialect:

@@ -19,10 +19,10 @@ from lxml import etree
 
 from ingest.blocks import Block, ParseError, ParseResult
 from ingest.parsers import text
-from ingest.parsers.xlsx import MAX_CELLS, MAX_ROWS
+from ingest.parsers.xlsx import RowBudget
 from ingest.parsers.xlsx_layout import Grid, layout_sheet
 from ingest.parsers.xlsx_sheetxml import MergeRange
-from ingest.parsers.xlsx_values import text_cell_value
+from ingest.parsers.xlsx_values import CellValue, text_cell_value
 
 MAX_SPAN = 1000  # a rowspan/colspan beyond this is a broken attribute, not a table
 _HTML_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|head|meta|table|body|\?xml)", re.I)
@@ -91,14 +91,14 @@ class _TableReader:
         self.blocks: list[Block] = []
         self.rows = 0
         self.warnings: list[str] = []
-        self.rows_left, self.cells_left = MAX_ROWS, MAX_CELLS
+        self.budget = RowBudget()  # the same bounds as a workbook
 
     def read(self, sheet: str | None, tables: list) -> None:
-        if self.rows_left <= 0:
+        if self.budget.truncated:
             return
-        grid, merges, truncated = self._grid(tables)
-        if truncated:
-            self.warnings.append("size limit reached: only the first rows were read")
+        grid, merges = self._grid(tables)
+        if self.budget.truncated:
+            self.warnings.append(self.budget.warning())
         if not grid:
             return
         layout = layout_sheet(sheet, grid, merges)
@@ -108,7 +108,7 @@ class _TableReader:
             where = f"sheet '{sheet}': " if sheet else ""
             self.warnings.append(f"{where}no header row found, cells labelled by column letter")
 
-    def _grid(self, tables: list) -> tuple[Grid, list[MergeRange], bool]:
+    def _grid(self, tables: list) -> tuple[Grid, list[MergeRange]]:
         """The tables' rows one after another, a blank row between two tables (so each gets
         its own header), spans placed the way a browser places them."""
         grid: Grid = {}
@@ -119,6 +119,8 @@ class _TableReader:
             for tr in rows_of(table):
                 row_no += 1
                 col = 0
+                cells: dict[int, CellValue] = {}
+                spans: list[MergeRange] = []
                 for td in tr:
                     if td.tag not in _CELL_TAGS:
                         continue
@@ -129,20 +131,18 @@ class _TableReader:
                     cols = span(td.get("colspan")) if td.get("colspan") else span(td.get("ss:mergeacross"), 0) + 1
                     value = text_cell_value(_cell_text(td))
                     if value is not None:
-                        if self.cells_left <= 0:
-                            return grid, merges, True
-                        self.cells_left -= 1
-                        grid.setdefault(row_no, {})[col] = value
+                        cells[col] = value
                         if rows > 1 or cols > 1:
-                            merges.append((row_no, col, row_no + rows - 1, col + cols - 1))
+                            spans.append((row_no, col, row_no + rows - 1, col + cols - 1))
                     taken.update((row_no + r, col + c) for r in range(rows) for c in range(cols) if r or c)
                     col += cols - 1
-                if row_no in grid:
-                    self.rows_left -= 1
-                    if self.rows_left <= 0:
-                        return grid, merges, True
+                if cells:
+                    if not self.budget.take(len(cells)):
+                        return grid, merges
+                    grid[row_no] = cells
+                    merges.extend(spans)
             row_no += 1
-        return grid, merges, False
+        return grid, merges
 
 
 _XML_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?)?$")

@@ -85,17 +85,14 @@ class _BookReader:
         self.warnings: list[str] = []
         self.blocks: list[Block] = []
         self.rows = 0
-        # The same bounds as an .xlsx workbook: rows and cells read per file.
-        self.rows_left = xlsx.MAX_ROWS
-        self.cells_left = xlsx.MAX_CELLS
-        self.truncated = False
+        self.budget = xlsx.RowBudget()  # the same bounds as an .xlsx workbook
 
     def parse(self) -> ParseResult:
         names = self.book.sheet_names()
         if not names:
             raise ParseError("no worksheets in the workbook")
         for index, name in enumerate(names):
-            if self.truncated:
+            if self.budget.truncated:
                 break
             try:
                 sheet = self.book.sheet_by_index(index)
@@ -107,9 +104,8 @@ class _BookReader:
             else:
                 self._parse_sheet(sheet)
             self.book.unload_sheet(index)
-        if self.truncated:
-            read = xlsx.MAX_ROWS - self.rows_left
-            self.warnings.append(f"size limit reached: only the first {read} non-empty rows were read")
+        if self.budget.truncated:
+            self.warnings.append(self.budget.warning())
         # BIFF keeps no title xlrd reads (user_name is the last saver), so the file's name is it.
         return ParseResult(blocks=self.blocks, title=self.path.stem, rows=self.rows, warnings=self.warnings)
 
@@ -123,11 +119,8 @@ class _BookReader:
                     cells[c + 1] = shown
             if not cells:
                 continue
-            if self.rows_left <= 0 or self.cells_left < len(cells):
-                self.truncated = True
+            if not self.budget.take(len(cells)):
                 break
-            self.rows_left -= 1
-            self.cells_left -= len(cells)
             grid[r + 1] = cells  # Grid rows and columns are 1-based, as Excel shows them
         if not grid:
             self.warnings.append(f"sheet '{sheet.name}' is empty")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 import zipfile
 import zlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +28,30 @@ MAX_ROWS = 200_000  # non-empty rows read per workbook; beyond this the file is 
 # ~27 µs of CPU per non-empty cell end to end (measured: 200k cells in 5.4 s, 3.7 s of it
 # openpyxl itself), so this bounds one workbook to about a minute of one core.
 MAX_CELLS = 2_000_000
+
+
+
+@dataclass
+class RowBudget:
+    """The non-empty rows and cells one workbook (or text table) may still read, spent row by
+    row; ``truncated`` once a row did not fit. MAX_ROWS and MAX_CELLS are read when it is made."""
+
+    rows_left: int = field(default_factory=lambda: MAX_ROWS)
+    cells_left: int = field(default_factory=lambda: MAX_CELLS)
+    truncated: bool = False
+
+    def take(self, cells: int) -> bool:
+        """Count one non-empty row of ``cells`` cells; False once the bounds are spent."""
+        if self.rows_left <= 0 or self.cells_left < cells:
+            self.truncated = True
+            return False
+        self.rows_left -= 1
+        self.cells_left -= cells
+        return True
+
+    def warning(self) -> str:
+        return f"size limit reached: only the first {MAX_ROWS - self.rows_left} non-empty rows were read"
+
 
 NOT_XLSX = "not a valid .xlsx file (corrupt, or a different format renamed to .xlsx)"
 _CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: encrypted OOXML or legacy .xls
@@ -111,9 +136,7 @@ class _WorkbookParser:
         self.warnings: list[str] = []
         self.blocks: list[Block] = []
         self.rows = 0
-        self.rows_left = MAX_ROWS
-        self.cells_left = MAX_CELLS
-        self.truncated = False
+        self.budget = RowBudget()
         self.formulas_without_value = 0
         self._fallback: FallbackSheetReader | None = None
         self.pkg: Package | None = None
@@ -134,15 +157,14 @@ class _WorkbookParser:
                 if state != "visible":
                     self.warnings.append(f"sheet '{name}' is hidden, skipped")
                     continue
-                if self.truncated:
+                if self.budget.truncated:
                     continue
                 self._parse_sheet(name, ws)
         finally:
             if wb is not None:
                 wb.close()  # read-only workbooks keep their zip open until closed
-        if self.truncated:
-            read = MAX_ROWS - self.rows_left
-            self.warnings.append(f"size limit reached: only the first {read} non-empty rows were read")
+        if self.budget.truncated:
+            self.warnings.append(self.budget.warning())
         if self.formulas_without_value:
             self.warnings.append(
                 f"{self.formulas_without_value} formula cell(s) have no saved result (file written by a program "
@@ -169,7 +191,7 @@ class _WorkbookParser:
 
     def _parse_sheet(self, name: str, ws) -> None:
         part = self.pkg.sheet_part(name)
-        rows_left, cells_left = self.rows_left, self.cells_left
+        before = replace(self.budget)
         grid: Grid | None = None
         error = ""
         if ws is not None:
@@ -177,7 +199,7 @@ class _WorkbookParser:
                 grid = self._read_openpyxl(ws)
             except Exception as exc:  # noqa: BLE001 - retry this sheet with the fallback reader
                 error = _short(exc)
-                self.rows_left, self.cells_left, self.truncated = rows_left, cells_left, False
+                self.budget = before
         extras = SheetExtras()
         used_fallback = grid is None
         if part is not None:
@@ -203,15 +225,6 @@ class _WorkbookParser:
         if layout.headerless_rows:
             self.warnings.append(f"sheet '{name}': no header row found, cells labelled by column letter")
 
-    def _take_row(self, cells: int) -> bool:
-        """Count one non-empty row against the workbook's bounds; False once they are spent."""
-        if self.rows_left <= 0 or self.cells_left < cells:
-            self.truncated = True
-            return False
-        self.rows_left -= 1
-        self.cells_left -= cells
-        return True
-
     def _read_openpyxl(self, ws) -> Grid:
         # The <dimension> tag is often wrong (easyexcel-t04 claims "A1" for 200 rows) and
         # read-only openpyxl stops at it: read to the real end of the data instead.
@@ -229,7 +242,7 @@ class _WorkbookParser:
                     cells[cell.column] = shown
                     row_no = cell.row
             if cells:
-                if not self._take_row(len(cells)):
+                if not self.budget.take(len(cells)):
                     break
                 grid[row_no] = cells
         return grid
@@ -247,7 +260,7 @@ class _WorkbookParser:
                 if shown is not None:
                     cells[col] = shown
             if cells:
-                if not self._take_row(len(cells)):
+                if not self.budget.take(len(cells)):
                     break
                 grid[row_no] = cells
         self.formulas_without_value += reader.formulas_without_value - before

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ingest.blocks import BlockKind, ParseError
-from ingest.parsers import delimited, parse_file
+from ingest.parsers import parse_file, xlsx
 
 
 def _texts(path: Path) -> list[str]:
@@ -72,7 +72,7 @@ def test_empty_and_binary_files_are_refused_with_a_reason(tmp_path: Path) -> Non
 
 
 def test_row_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(delimited, "MAX_ROWS", 3)
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)  # the bound every sheet reader shares
     path = tmp_path / "big.csv"
     path.write_text("k,v\n" + "".join(f"r{i},{i}\n" for i in range(10)), encoding="utf-8")
     result = parse_file(path)

@@ -91,3 +91,13 @@ def test_a_page_that_does_not_name_its_encoding_is_read_as_utf8_or_gb18030(tmp_p
     declared = tmp_path / "declared.xls"
     declared.write_bytes(('<html><head><meta charset="gb2312"></head><body>' + body + "</body></html>").encode("gbk"))
     assert [b.text for b in html_tables.parse(declared).blocks] == ["姓名: 张三; 分机: 8110"]
+
+
+def test_rows_are_bounded_like_a_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.parsers import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)
+    rows = "".join(f"<tr><td>r{i}</td><td>{i}</td></tr>" for i in range(10))
+    result = html_tables.parse(_page(tmp_path, f"<table><tr><th>Key</th><th>Value</th></tr>{rows}</table>"))
+    assert [b.text for b in result.blocks] == ["Key: r0; Value: 0", "Key: r1; Value: 1"]  # the header is one of the 3
+    assert result.warnings == ["size limit reached: only the first 3 non-empty rows were read"]
