@@ -69,10 +69,11 @@ class Passage:
         """"p. 7" / "pp. 7–8" / "第三章 > 第二节" / "Sheet2, rows 5–7": where in the file this is."""
         parts: list[str] = []
         if self.page_start is not None:
+            one, many = ("slide", "slides") if self.doc_path.lower().endswith(".pptx") else ("p.", "pp.")
             if self.page_end and self.page_end != self.page_start:
-                parts.append(f"pp. {self.page_start}–{self.page_end}")
+                parts.append(f"{many} {self.page_start}–{self.page_end}")
             else:
-                parts.append(f"p. {self.page_start}")
+                parts.append(f"{one} {self.page_start}")
         if self.section:
             parts.append(self.section)
         if self.sheet or self.row_start is not None:  # a CSV's rows have no sheet

@@ -20,7 +20,7 @@ _COMMAND_MODULES = ("ingest.cli", "rag.cli", "rag.sentiment_cli", "ui.commands",
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="docqa",
-        description="Offline question answering over your own documents (PDF, Word, Excel, CSV, HTML, text).",
+        description="Offline question answering over your own documents (PDF, Word, Excel, CSV, PowerPoint, HTML, text).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -24,7 +24,7 @@ from ui.page_render import escape_markdown, pages_or_rows
 log = logging.getLogger(__name__)
 
 # What the uploader offers; the parsers decide what is really readable (and say why not).
-UPLOAD_TYPES = ("pdf", "docx", "xlsx", "xlsm", "xls", "csv", "tsv", "txt", "md", "markdown", "html", "htm")
+UPLOAD_TYPES = ("pdf", "docx", "xlsx", "xlsm", "xls", "csv", "tsv", "txt", "md", "markdown", "html", "htm", "pptx")
 LOCK_TIMEOUT_S = 600.0  # another writer (nightly `docqa ingest`) may hold the index a while
 _RESULTS_KEY = "upload_results"
 _PROCESSED_KEY = "processed_upload_ids"
@@ -175,7 +175,7 @@ def render_uploads(settings: Settings) -> bool:
     """The "Add documents" section. Returns True when a batch was indexed in this run."""
     st.subheader("Add documents", anchor=False)
     files = st.file_uploader(
-        "Drag PDF, Word, Excel, CSV, HTML, text or Markdown files here",
+        "Drag PDF, Word, Excel, CSV, PowerPoint, HTML, text or Markdown files here",
         type=list(UPLOAD_TYPES),
         accept_multiple_files=True,
         max_upload_size=limit_mb(settings),

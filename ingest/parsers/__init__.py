@@ -22,6 +22,7 @@ PARSERS: dict[str, str] = {
     ".tsv": "delimited",
     ".txt": "text",
     ".md": "text",
+    ".pptx": "slides",
     ".html": "html",
     ".htm": "html",
     ".markdown": "text",
@@ -31,8 +32,7 @@ SUPPORTED_EXTENSIONS = tuple(sorted(PARSERS))
 # Formats users commonly drop in that we do not read, with the advice we can give.
 _ADVICE = {
     ".doc": "legacy Word .doc: save it as .docx and add it again",
-    ".ppt": "PowerPoint is not supported",
-    ".pptx": "PowerPoint is not supported",
+    ".ppt": "legacy PowerPoint .ppt: save it as .pptx and add it again",
 }
 
 

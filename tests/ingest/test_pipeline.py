@@ -201,7 +201,7 @@ def test_lock_serialises_writers(corpus, settings):
     assert json.loads(out)["totals"]["indexed"] == 4
 
 
-def test_legacy_excel_csv_and_html_files_are_indexed_with_their_places(tmp_path, settings):
+def test_legacy_excel_csv_html_and_slide_files_are_indexed_with_their_places(tmp_path, settings):
     from tests.ingest.parsers.xls_samples import save_xls
 
     docs = tmp_path / "tables"
@@ -209,9 +209,16 @@ def test_legacy_excel_csv_and_html_files_are_indexed_with_their_places(tmp_path,
     save_xls(docs / "rates.xls", "Per diem", [["City", "Meals"], ["London", 85]])
     (docs / "lodging.csv").write_text("City,Cap\nLondon,300\nParis,250\n", encoding="utf-8")
     (docs / "policy.html").write_text("<h1>Travel</h1><h2>Meals</h2><p>Meals are paid at cost.</p>", encoding="utf-8")
+    from pptx import Presentation
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Taxis"
+    slide.placeholders[1].text_frame.text = "Taxis are refunded after 22:00."
+    deck.save(docs / "briefing.pptx")
     report = ingest([docs], settings)
     assert {n: f.status for n, f in by_name(report).items()} == {
-        "rates.xls": "indexed", "lodging.csv": "indexed", "policy.html": "indexed"}
+        "rates.xls": "indexed", "lodging.csv": "indexed", "policy.html": "indexed", "briefing.pptx": "indexed"}
     reader = IndexReader(settings.index_dir)
     chunks = {Path(d.path).name: reader.store.chunks_of(d.id) for d in reader.store.documents()}
     xls = chunks["rates.xls"][0]
@@ -220,3 +227,5 @@ def test_legacy_excel_csv_and_html_files_are_indexed_with_their_places(tmp_path,
     assert (csv.sheet, csv.row_start, csv.row_end) == (None, 2, 3) and "City: Paris; Cap: 250" in csv.body
     html = chunks["policy.html"][0]
     assert html.section == "Travel > Meals" and "Meals are paid at cost." in html.body
+    pptx = chunks["briefing.pptx"][0]
+    assert (pptx.page_start, pptx.section) == (1, "Taxis") and "refunded after 22:00" in pptx.body

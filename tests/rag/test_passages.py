@@ -30,3 +30,9 @@ def test_location_names_the_sheet_and_rows_or_the_rows_alone():
     assert rows("Per diem", 4, 4).label() == "rates.xls · Per diem, row 4"
     assert rows(None, 4, 6).label() == "rates.xls · rows 4–6"  # a CSV has rows but no sheet
     assert rows(None, None, None).label() == "rates.xls"
+
+
+def test_a_slide_is_named_as_a_slide():
+    slide = Passage(1, "1", "/d/briefing.pptx", None, "t", "t", "paragraph", 0, page_start=4, page_end=4, section="Leave")
+    assert slide.label() == "briefing.pptx · slide 4 · Leave"
+    assert P(1, 0.5).label() == "1.md"  # neither pages nor rows

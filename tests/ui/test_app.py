@@ -77,7 +77,7 @@ def test_empty_state_tells_a_new_user_what_to_do(ui_env):
     assert any("Your library is empty" in t and "Add documents" in t for t in texts(at.info))
     assert at.chat_input(key="question").proto.disabled  # nothing to ask about yet
     assert at.file_uploader(key="uploader").accept_multiple_files
-    assert set(at.file_uploader(key="uploader").allowed_type) >= {".pdf", ".docx", ".xlsx", ".xls", ".csv", ".html", ".txt", ".md"}
+    assert set(at.file_uploader(key="uploader").allowed_type) >= {".pdf", ".docx", ".xlsx", ".xls", ".csv", ".pptx", ".html", ".txt", ".md"}
     assert "up to 100 MB per file" in joined(at).replace("Up to", "up to")
     # No model in this environment: the page says answers are extracted and how to enable the model.
     banner = " ".join(texts(at.warning))
