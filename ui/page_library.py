@@ -78,7 +78,7 @@ def _row(d: DocumentRecord) -> dict[str, object]:
     return {
         "Name": d.name,
         "Type": _KIND_NAMES.get(d.kind, d.kind.upper()),
-        "Pages / rows": pages_or_rows(d.pages, d.rows),
+        "Pages / rows": pages_or_rows(d.pages, d.rows, d.name),
         "Chunks": d.chunk_count,
         "Indexed at": when(d.indexed_at),
         "Status": d.status,

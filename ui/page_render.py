@@ -200,10 +200,12 @@ def when(iso: str | None) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M")
 
 
-def pages_or_rows(pages: int | None, rows: int | None) -> str:
+def pages_or_rows(pages: int | None, rows: int | None, name: str = "") -> str:
+    """"5 pages", "12 rows" (a deck's pages are its slides: "3 slides")."""
     parts = []
     if pages:
-        parts.append(f"{pages} page{'s' if pages != 1 else ''}")
+        unit = "slide" if name.lower().endswith(".pptx") else "page"
+        parts.append(f"{pages} {unit}{'s' if pages != 1 else ''}")
     if rows:
         parts.append(f"{rows} row{'s' if rows != 1 else ''}")
     return ", ".join(parts)

@@ -228,7 +228,7 @@ def render_results(results: Sequence[UploadResult]) -> None:
     for r in results:
         name = f"**{escape_markdown(r.name)}**"
         if r.status == "indexed":
-            detail = ", ".join(x for x in (pages_or_rows(r.pages, r.rows), f"{r.chunks} chunks") if x)
+            detail = ", ".join(x for x in (pages_or_rows(r.pages, r.rows, r.name), f"{r.chunks} chunks") if x)
             st.markdown(f":green[:material/check_circle:] {name} · indexed · {detail}")
             for warning in r.warnings[:3]:
                 st.caption(f"{escape_markdown(r.name)}: {escape_markdown(warning, code=True)}")

@@ -371,6 +371,14 @@ def test_passage_markdown_highlights_every_quoted_sentence():
     assert md.count("…") == 3 and len(md) < 300
 
 
+def test_pages_or_rows_names_a_deck_by_its_slides():
+    from ui.page_render import pages_or_rows
+
+    assert pages_or_rows(5, None, "policy.pdf") == "5 pages"
+    assert pages_or_rows(3, None, "Briefing.PPTX") == "3 slides" and pages_or_rows(1, None, "a.pptx") == "1 slide"
+    assert pages_or_rows(None, 12, "rates.csv") == "12 rows"
+
+
 def test_table_markdown_shows_one_row_a_line_the_quoted_ones_marked():
     from ui.page_render import escape_markdown, table_markdown
 
