@@ -31,6 +31,7 @@ _BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "aside"
            "figure", "figcaption", "center", "dl", "dt", "dd", "ul", "ol", "li", "table", "caption", "hr", "body",
            "fieldset", "details", "summary", *_HEADINGS}
 _WHITESPACE = re.compile(r"\s+")
+_MARKER_ONLY = re.compile(r"•|\d+\.")
 
 
 def parse(path: Path) -> ParseResult:
@@ -148,7 +149,8 @@ class _Walker:
         lines = [_collapse(line) for line in "".join(self._inline).split(_BR)]
         self._inline = []
         body = "\n".join(line for line in lines if line)
-        if body.strip("•0123456789. "):
+        # an empty list item leaves only its marker ("•", "3. "); a paragraph "2025" is content
+        if body and not (kind is BlockKind.LIST and _MARKER_ONLY.fullmatch(body)):
             self.blocks.append(Block(body, kind, section_path=self.section_path))
 
     def _text_of(self, el) -> str:

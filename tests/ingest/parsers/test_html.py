@@ -85,3 +85,9 @@ def test_a_page_that_names_no_encoding(tmp_path: Path, encoding: str) -> None:
 def test_a_page_with_nothing_to_read_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match="no text to index"):
         parse_file(_page(tmp_path, "<html><head><script>x()</script></head><body><nav>Home</nav></body></html>"))
+
+
+def test_a_paragraph_of_a_number_is_kept_and_an_empty_list_item_is_not(tmp_path: Path) -> None:
+    html = "<h2>Budget</h2><p>Total for the year:</p><p>2025</p><ol><li></li><li>Second item</li></ol>"
+    assert [b.text for b in parse_file(_page(tmp_path, html)).blocks] == [
+        "Budget", "Total for the year:", "2025", "2. Second item"]
