@@ -65,7 +65,7 @@ def _slide_blocks(slide, number: int) -> list[Block]:
             continue
         if shape.has_text_frame:
             blocks.extend(_text_blocks(shape.text_frame, number, section))
-        elif getattr(shape, "has_table", False) and shape.has_table:
+        elif getattr(shape, "has_table", False):  # only graphic frames have the property
             rendered = render_table(_rows(shape.table), section)
             blocks.extend(Block(b.text, b.kind, page=number, section_path=section, header=b.header, title=b.title)
                           for b in rendered)
@@ -91,8 +91,8 @@ def _reading_order(shapes) -> list:
 def _text_blocks(frame, number: int, section: tuple[str, ...]) -> list[Block]:
     blocks: list[Block] = []
     for paragraph in frame.paragraphs:
-        text = " ".join(paragraph.text.replace("\v", "\n").split(" ")).strip()
-        text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+        # python-pptx writes a line break inside a paragraph (<a:br>) as "\v"
+        text = "\n".join(" ".join(line.split()) for line in paragraph.text.split("\v") if line.strip())
         if not text:
             continue
         if paragraph.level > 0:
