@@ -24,7 +24,7 @@ from ui.page_render import escape_markdown, pages_or_rows
 log = logging.getLogger(__name__)
 
 # What the uploader offers; the parsers decide what is really readable (and say why not).
-UPLOAD_TYPES = ("pdf", "docx", "xlsx", "xlsm", "xls", "csv", "tsv", "txt", "md", "markdown", "html", "htm", "pptx")
+UPLOAD_TYPES = ("pdf", "docx", "doc", "xlsx", "xlsm", "xls", "csv", "tsv", "txt", "md", "markdown", "html", "htm", "pptx")
 LOCK_TIMEOUT_S = 600.0  # another writer (nightly `docqa ingest`) may hold the index a while
 _RESULTS_KEY = "upload_results"
 _PROCESSED_KEY = "processed_upload_ids"

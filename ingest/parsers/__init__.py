@@ -15,6 +15,7 @@ from ingest.blocks import ParseError, ParseResult, UnsupportedFormat
 PARSERS: dict[str, str] = {
     ".pdf": "pdf",
     ".docx": "docx",
+    ".doc": "doc",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
     ".xls": "xls",
@@ -31,7 +32,6 @@ SUPPORTED_EXTENSIONS = tuple(sorted(PARSERS))
 
 # Formats users commonly drop in that we do not read, with the advice we can give.
 _ADVICE = {
-    ".doc": "legacy Word .doc: save it as .docx and add it again",
     ".ppt": "legacy PowerPoint .ppt: save it as .pptx and add it again",
 }
 

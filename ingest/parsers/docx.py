@@ -21,7 +21,7 @@ ENCRYPTED = "encrypted: password required (or a legacy .doc renamed to .docx)"
 # A .docx is a zip: refuse archives that would inflate to absurd sizes before parsing them.
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 # Core-property titles that producers fill in by default: they name no document.
-_PLACEHOLDER_TITLES = frozenset({"word document", "document", "untitled", "untitled document", "title", "标题", "文档"})
+PLACEHOLDER_TITLES = frozenset({"word document", "document", "untitled", "untitled document", "title", "标题", "文档"})
 
 
 def _check_container(path: Path) -> None:
@@ -31,7 +31,7 @@ def _check_container(path: Path) -> None:
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}") from exc
     if head.startswith(_CFB_MAGIC[:4]):
-        raise ParseError(ENCRYPTED)
+        raise ParseError(ENCRYPTED)  # parse() reads a legacy .doc renamed .docx before this
     try:
         with zipfile.ZipFile(path) as zf:
             total = sum(info.file_size for info in zf.infolist())
@@ -42,6 +42,19 @@ def _check_container(path: Path) -> None:
         raise ParseError(f"too large: the package inflates to {total // 2**20} MB (limit {limit_mb} MB)")
 
 
+def _is_word_binary(path: Path) -> bool:
+    """An OLE container holding a Word 97-2003 document (not an encrypted .docx)."""
+    import olefile
+
+    try:
+        if not olefile.isOleFile(str(path)):
+            return False
+        with olefile.OleFileIO(str(path)) as ole:
+            return ole.exists("WordDocument")
+    except (OSError, ValueError, EOFError):  # a damaged container: _check_container reports it
+        return False
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:160]}"
 
@@ -50,7 +63,7 @@ def _extract(parts: DocParts, path: Path) -> ParseResult:
     walker = DocxWalker(parts)
     walker.walk()
     title = " ".join(parts.core_title.split()).removeprefix("Microsoft Word - ").strip()
-    if title.lower() in _PLACEHOLDER_TITLES:
+    if title.lower() in PLACEHOLDER_TITLES:
         title = ""
     warnings = list(walker.warnings)
     if not walker.blocks:
@@ -66,6 +79,10 @@ def _extract(parts: DocParts, path: Path) -> ParseResult:
 def parse(path: Path) -> ParseResult:
     """Parse one .docx file; raises ParseError with a specific reason when it cannot."""
     path = Path(path)
+    if _is_word_binary(path):
+        from ingest.parsers import doc  # imported here: doc reads a .docx renamed .doc through this module
+
+        return doc.parse_binary(path, renamed_as="a legacy .doc named .docx")
     _check_container(path)
     try:
         parts = load_with_python_docx(path)

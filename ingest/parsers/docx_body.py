@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -219,11 +220,18 @@ class DocxWalker:
                 self.blocks.append(Block(text, BlockKind.PARAGRAPH, section_path=(section,)))
 
     def _headers_footers(self) -> None:
-        seen: set[str] = set()
-        for part in self.parts.headers_footers:
-            text = " ".join(self._plain_lines(part)).replace("\n", " ")
-            key = _DIGITS.sub("#", text)  # "Page 1-" / "Page 2-": one running footer, not many
-            if not text or key in seen or (len(text) < 80 and _PAGE_NUMBER_ONLY.fullmatch(text)):
-                continue
-            seen.add(key)
-            self.blocks.append(Block(text, BlockKind.PARAGRAPH, section_path=HEADERS_FOOTERS))
+        texts = (" ".join(self._plain_lines(part)).replace("\n", " ") for part in self.parts.headers_footers)
+        self.blocks.extend(header_footer_blocks(texts))
+
+
+def header_footer_blocks(texts: Iterable[str]) -> list[Block]:
+    """Blocks for the running headers and footers worth searching: each once, page numbers not."""
+    blocks: list[Block] = []
+    seen: set[str] = set()
+    for text in texts:
+        key = _DIGITS.sub("#", text)  # "Page 1-" / "Page 2-": one running footer, not many
+        if not text or key in seen or (len(text) < 80 and _PAGE_NUMBER_ONLY.fullmatch(text)):
+            continue
+        seen.add(key)
+        blocks.append(Block(text, BlockKind.PARAGRAPH, section_path=HEADERS_FOOTERS))
+    return blocks

@@ -1,0 +1,235 @@
+"""Legacy Word (.doc) parser: paragraphs, headings and tables in document order.
+
+The binary format is read by :mod:`ingest.parsers.doc_binary` (olefile opens the container);
+from its paragraphs this module builds what the .docx parser builds: a section path from the
+heading styles (or, in documents without any, from hand-typed numbering such as "第三章"),
+tables as "header: value" rows, footnotes and text boxes after the body.
+
+What is named .doc is often something else: a .docx renamed, or, from many web systems'
+"export to Word", an HTML page. Those are read by what their first bytes say they are.
+"""
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+
+import olefile
+
+from ingest.blocks import Block, BlockKind, ParseError, ParseResult
+from ingest.parsers import docx, html, html_tables
+from ingest.parsers.doc_binary import DocFormatError, DocParagraph, DocText, read_doc
+from ingest.parsers.docx_body import MAX_HEADING_CHARS, header_footer_blocks
+from ingest.parsers.docx_outline import inferred_level
+from ingest.parsers.docx_tables import Cell, Row, render_table
+
+_CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+NOT_DOC = "not a valid .doc file (corrupt, or a different format renamed to .doc)"
+MAX_STREAM_BYTES = 64 * 1024 * 1024  # a text stream beyond this is no policy document (images lie elsewhere)
+# Other OLE files that arrive named .doc, by the stream that gives them away.
+_OTHER_OLE = (
+    ("EncryptionInfo", "encrypted: password required"),
+    ("Workbook", "an Excel workbook named .doc: rename it .xls"),
+    ("Book", "an Excel workbook named .doc: rename it .xls"),
+    ("PowerPoint Document", "a PowerPoint presentation named .doc: save it as .pptx"),
+)
+
+
+def parse(path: Path) -> ParseResult:
+    """Parse one legacy Word document (or what its bytes say it really is)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror or exc}") from exc
+    if head.startswith(_CFB_SIGNATURE):
+        return parse_binary(path)
+    if zipfile.is_zipfile(path):
+        return _renamed(docx.parse(path), "a .docx document named .doc")
+    if head.lstrip().startswith(b"{\\rtf"):
+        raise ParseError("an RTF document named .doc: open it in Word or WPS and save it as .docx")
+    if html_tables.looks_like_html(head):
+        return _renamed(html.parse(path), "an HTML page named .doc (a web system's export)")
+    if head.startswith(b"%PDF-"):
+        raise ParseError("a PDF file named .doc: rename it .pdf")
+    raise ParseError(NOT_DOC)
+
+
+def parse_binary(path: Path, renamed_as: str | None = None) -> ParseResult:
+    """A Word 97-2003 binary document; ``renamed_as`` notes the name it came under (.docx)."""
+    text = _read(path)
+    result = _Builder(text).result(_title(path), path.stem)
+    if renamed_as:
+        result.warnings.insert(0, f"read as {renamed_as}")
+    return result
+
+
+def _renamed(result: ParseResult, what: str) -> ParseResult:
+    result.warnings.insert(0, f"read as {what}")
+    return result
+
+
+def _read(path: Path) -> DocText:
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            if not ole.exists("WordDocument"):
+                reason = next((why for stream, why in _OTHER_OLE if ole.exists(stream)), None)
+                raise ParseError(reason or f"{NOT_DOC}: no WordDocument stream")
+            names = ["WordDocument"] + [n for n in ("0Table", "1Table") if ole.exists(n)]
+            if any(ole.get_size(n) > MAX_STREAM_BYTES for n in names):
+                raise ParseError(f"too large: a stream exceeds {MAX_STREAM_BYTES // 2**20} MB")
+            streams = {n: ole.openstream(n).read() for n in names}
+        return read_doc(streams.pop("WordDocument"), streams)
+    except ParseError:
+        raise
+    except DocFormatError as exc:
+        raise ParseError(str(exc)) from exc
+    except (OSError, ValueError, IndexError, KeyError, EOFError, struct.error) as exc:  # olefile / struct on damage
+        raise ParseError(f"{NOT_DOC}: {type(exc).__name__}: {str(exc)[:120]}") from exc
+
+
+def _title(path: Path) -> str:
+    """The document's own title from its summary information, when it names one."""
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            meta = ole.get_metadata()
+        raw, codepage = meta.title or b"", (meta.codepage or 0) & 0xFFFF
+    except Exception:  # noqa: BLE001 - a title is a nicety; a damaged property set costs only it
+        return ""
+    title = _decode_property(raw, codepage) if isinstance(raw, bytes) else str(raw)
+    title = " ".join(title.replace("\x00", "").split()).removeprefix("Microsoft Word - ").strip()
+    return "" if title.lower() in docx.PLACEHOLDER_TITLES else title
+
+
+def _decode_property(raw: bytes, codepage: int) -> str:
+    """A summary property's bytes in the code page the file declares (936 in Chinese Word,
+    65001 from LibreOffice), else UTF-8."""
+    encoding = {65001: "utf-8", 1200: "utf-16-le", 0: "utf-8"}.get(codepage, f"cp{codepage}")
+    try:
+        return raw.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return raw.decode("utf-8", "replace")
+
+
+class _Builder:
+    """Blocks in document order from the binary reader's paragraphs."""
+
+    def __init__(self, text: DocText) -> None:
+        self.text = text
+        self.blocks: list[Block] = []
+        self._stack: list[tuple[int, str]] = []
+        self._first_heading: str | None = None
+        self._title: str | None = None
+        self._infer = not any(self._level(p) for p in text.main)
+
+    @property
+    def section_path(self) -> tuple[str, ...]:
+        return tuple(heading for _, heading in self._stack)
+
+    def result(self, own_title: str, stem: str) -> ParseResult:
+        self._story(self.text.main)
+        self._plain(self.text.footnotes, ("Footnotes",))
+        self._plain(self.text.endnotes, ("Endnotes",))
+        self._plain(self.text.boxes, ())
+        self.blocks.extend(header_footer_blocks(" ".join(p.text.split()) for p in self.text.headers))
+        warnings = [] if self.blocks else ["no text found (the document may hold only images or drawings)"]
+        title = own_title or self._title or self._first_heading or stem
+        return ParseResult(blocks=self.blocks, title=title, warnings=warnings)
+
+    def _level(self, paragraph: DocParagraph) -> int | None:
+        if paragraph.in_table:
+            return None
+        if paragraph.outline is not None:
+            return paragraph.outline + 1
+        return self.text.heading_levels.get(paragraph.istd)
+
+    def _story(self, paragraphs: list[DocParagraph]) -> None:
+        table: list[DocParagraph] = []
+        for paragraph in paragraphs:
+            if paragraph.in_table:
+                table.append(paragraph)
+                continue
+            if table:
+                self._table(table)
+                table = []
+            self._paragraph(paragraph)
+        if table:
+            self._table(table)
+
+    def _paragraph(self, paragraph: DocParagraph) -> None:
+        text = paragraph.text.strip()
+        if not text:
+            return
+        if paragraph.istd in self.text.title_styles and self._title is None:
+            self._title = " ".join(text.split())
+        level = self._level(paragraph)
+        if level is None and self._infer:
+            level = inferred_level(text)
+        if level is not None and len(text) <= MAX_HEADING_CHARS:
+            while self._stack and self._stack[-1][0] >= level:
+                self._stack.pop()
+            heading = " ".join(text.split())
+            self._stack.append((level, heading))
+            if self._first_heading is None and level <= 1:
+                self._first_heading = heading
+            self.blocks.append(Block(heading, BlockKind.HEADING, section_path=self.section_path))
+            return
+        kind = BlockKind.LIST if paragraph.listed else BlockKind.PARAGRAPH
+        self.blocks.append(Block(text, kind, section_path=self.section_path))
+
+    def _table(self, paragraphs: list[DocParagraph]) -> None:
+        """Cells end with a cell mark, rows with a row-end mark; a cell's several paragraphs
+        join into one line, and a nested table's cells into their outer cell."""
+        rows: list[Row] = []
+        cells: list[Cell] = []
+        pieces: list[str] = []
+        for paragraph in paragraphs:
+            if paragraph.row_end and paragraph.depth <= 1:
+                if cells:
+                    rows.append(Row(_merged(cells, paragraph.merges, rows[-1] if rows else None), is_header=False))
+                cells, pieces = [], []
+                continue
+            if paragraph.text.strip():
+                pieces.append(" ".join(paragraph.text.split()))
+            if paragraph.mark == "\x07" and paragraph.depth <= 1:
+                cells.append(_cell(len(cells), pieces))
+                pieces = []
+        if cells or pieces:  # a table cut off by damage: keep what it held
+            if pieces:
+                cells.append(_cell(len(cells), pieces))
+            rows.append(Row(cells, is_header=False))
+        self.blocks.extend(render_table(rows, self.section_path))
+
+    def _plain(self, paragraphs: list[DocParagraph], section: tuple[str, ...]) -> None:
+        seen: set[str] = set()
+        for paragraph in paragraphs:
+            text = " ".join(paragraph.text.split())
+            if text and text not in seen:
+                seen.add(text)
+                self.blocks.append(Block(text, BlockKind.PARAGRAPH, section_path=section))
+
+
+def _cell(col: int, pieces: list[str]) -> Cell:
+    # The key identifies a cell for the .docx readers' merge handling; a binary cell has no
+    # element, and the renderer reads only the column, span and text.
+    return Cell(col, 1, None, " ".join(pieces))  # type: ignore[arg-type]
+
+
+def _merged(cells: list[Cell], merges: tuple[tuple[int, int], ...], above: Row | None) -> list[Cell]:
+    """A row's cells with its merges applied as the .docx readers apply them: a cell merged
+    into the one before widens it; a cell merged into the one above repeats its value."""
+    row: list[Cell] = []
+    col = 0
+    for i, cell in enumerate(cells):
+        horizontal, vertical = merges[i] if i < len(merges) else (0, 0)
+        if horizontal in (2, 3) and row and not cell.text:
+            row[-1].span += 1
+            col += 1
+            continue
+        text = cell.text
+        if vertical == 1 and not text and above is not None:
+            text = next((c.text for c in above.cells if c.col == col), "")
+        row.append(_cell(col, [text] if text else []))
+        col += 1
+    return row
