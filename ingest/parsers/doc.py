@@ -18,8 +18,8 @@ import olefile
 
 from ingest.blocks import Block, BlockKind, ParseError, ParseResult
 from ingest.parsers import docx, html, html_tables
-from ingest.parsers.doc_binary import DocFormatError, DocParagraph, DocText, read_doc
-from ingest.parsers.docx_body import MAX_HEADING_CHARS, header_footer_blocks
+from ingest.parsers.doc_binary import CellDef, DocFormatError, DocParagraph, DocText, read_doc
+from ingest.parsers.docx_body import MAX_HEADING_CHARS, header_footer_blocks, join_label
 from ingest.parsers.docx_outline import inferred_level
 from ingest.parsers.docx_tables import Cell, Row, render_table
 
@@ -132,7 +132,8 @@ class _Builder:
         self._plain(self.text.footnotes, ("Footnotes",))
         self._plain(self.text.endnotes, ("Endnotes",))
         self._plain(self.text.boxes, ())
-        self.blocks.extend(header_footer_blocks(" ".join(p.text.split()) for p in self.text.headers))
+        self.blocks.extend(header_footer_blocks(" ".join(" ".join(p.text for p in part).split())
+                                                for part in self.text.headers))
         warnings = [] if self.blocks else ["no text found (the document may hold only images or drawings)"]
         title = own_title or self._title or self._first_heading or stem
         return ParseResult(blocks=self.blocks, title=title, warnings=warnings)
@@ -142,7 +143,7 @@ class _Builder:
             return None
         if paragraph.outline is not None:
             return paragraph.outline + 1
-        return self.text.heading_levels.get(paragraph.istd)
+        return self.text.styles.heading_levels.get(paragraph.istd)
 
     def _story(self, paragraphs: list[DocParagraph]) -> None:
         table: list[DocParagraph] = []
@@ -157,11 +158,23 @@ class _Builder:
         if table:
             self._table(table)
 
+    def _label(self, paragraph: DocParagraph) -> str:
+        """The paragraph's list label; counted even for an empty item, as Word shows it."""
+        ilfo, ilvl = paragraph.list_ref
+        style_ilfo, style_ilvl = self.text.styles.numbering.get(paragraph.istd, (None, None))
+        ilfo = ilfo if ilfo is not None else style_ilfo
+        if not ilfo or paragraph.mark == "\x07" and paragraph.row_end:
+            return ""
+        return self.text.numbering.label(ilfo, ilvl if ilvl is not None else style_ilvl or 0)
+
     def _paragraph(self, paragraph: DocParagraph) -> None:
-        text = paragraph.text.strip()
+        label = self._label(paragraph)
+        # tabs (leaders between a number and its title) and runs of spaces read as one space
+        text = "\n".join(" ".join(line.split()) for line in paragraph.text.split("\n") if line.strip())
+        text = join_label(label, text) if text else ""
         if not text:
             return
-        if paragraph.istd in self.text.title_styles and self._title is None:
+        if paragraph.istd in self.text.styles.titles and self._title is None:
             self._title = " ".join(text.split())
         level = self._level(paragraph)
         if level is None and self._infer:
@@ -175,31 +188,30 @@ class _Builder:
                 self._first_heading = heading
             self.blocks.append(Block(heading, BlockKind.HEADING, section_path=self.section_path))
             return
-        kind = BlockKind.LIST if paragraph.listed else BlockKind.PARAGRAPH
+        kind = BlockKind.LIST if label else BlockKind.PARAGRAPH
         self.blocks.append(Block(text, kind, section_path=self.section_path))
 
     def _table(self, paragraphs: list[DocParagraph]) -> None:
         """Cells end with a cell mark, rows with a row-end mark; a cell's several paragraphs
         join into one line, and a nested table's cells into their outer cell."""
-        rows: list[Row] = []
-        cells: list[Cell] = []
+        rows: list[tuple[list[str], tuple[CellDef, ...]]] = []
+        texts: list[str] = []
         pieces: list[str] = []
         for paragraph in paragraphs:
             if paragraph.row_end and paragraph.depth <= 1:
-                if cells:
-                    rows.append(Row(_merged(cells, paragraph.merges, rows[-1] if rows else None), is_header=False))
-                cells, pieces = [], []
+                if texts:
+                    rows.append((texts, paragraph.cells))
+                texts, pieces = [], []
                 continue
+            label = self._label(paragraph)
             if paragraph.text.strip():
-                pieces.append(" ".join(paragraph.text.split()))
+                pieces.append(join_label(label, " ".join(paragraph.text.split())))
             if paragraph.mark == "\x07" and paragraph.depth <= 1:
-                cells.append(_cell(len(cells), pieces))
+                texts.append(" ".join(pieces))
                 pieces = []
-        if cells or pieces:  # a table cut off by damage: keep what it held
-            if pieces:
-                cells.append(_cell(len(cells), pieces))
-            rows.append(Row(cells, is_header=False))
-        self.blocks.extend(render_table(rows, self.section_path))
+        if texts or pieces:  # a table cut off by damage: keep what it held
+            rows.append((texts + [" ".join(pieces)] if pieces else texts, ()))
+        self.blocks.extend(render_table(_grid(rows), self.section_path))
 
     def _plain(self, paragraphs: list[DocParagraph], section: tuple[str, ...]) -> None:
         seen: set[str] = set()
@@ -210,26 +222,36 @@ class _Builder:
                 self.blocks.append(Block(text, BlockKind.PARAGRAPH, section_path=section))
 
 
-def _cell(col: int, pieces: list[str]) -> Cell:
+def _cell(col: int, span: int, text: str) -> Cell:
     # The key identifies a cell for the .docx readers' merge handling; a binary cell has no
     # element, and the renderer reads only the column, span and text.
-    return Cell(col, 1, None, " ".join(pieces))  # type: ignore[arg-type]
+    return Cell(col, span, None, text)  # type: ignore[arg-type]
 
 
-def _merged(cells: list[Cell], merges: tuple[tuple[int, int], ...], above: Row | None) -> list[Cell]:
-    """A row's cells with its merges applied as the .docx readers apply them: a cell merged
-    into the one before widens it; a cell merged into the one above repeats its value."""
-    row: list[Cell] = []
-    col = 0
-    for i, cell in enumerate(cells):
-        horizontal, vertical = merges[i] if i < len(merges) else (0, 0)
-        if horizontal in (2, 3) and row and not cell.text:
-            row[-1].span += 1
-            col += 1
-            continue
-        text = cell.text
-        if vertical == 1 and not text and above is not None:
-            text = next((c.text for c in above.cells if c.col == col), "")
-        row.append(_cell(col, [text] if text else []))
-        col += 1
-    return row
+def _grid(rows: list[tuple[list[str], tuple[CellDef, ...]]]) -> list[Row]:
+    """The table as the .docx readers give it: cells placed on the grid of every cell edge of
+    the table (so a cell spanning two columns of another row has span 2), a cell merged into
+    the one before widening it, a cell merged into the one above repeating its value."""
+    edges = sorted({x for _, defs in rows for d in defs for x in (d.left, d.right)})
+    column = {x: i for i, x in enumerate(edges)}
+    grid: list[Row] = []
+    above: dict[int, str] = {}  # grid column -> the text last seen in it
+    for texts, defs in rows:
+        cells: list[Cell] = []
+        for i, text in enumerate(texts):
+            d = defs[i] if i < len(defs) else None
+            if d is None:  # no definition (damage): one column per cell, after the defined ones
+                col, span = (cells[-1].col + cells[-1].span if cells else 0), 1
+            else:
+                col, span = column[d.left], max(1, column[d.right] - column[d.left])
+                if d.merged_left and cells and not text:
+                    cells[-1].span = col + span - cells[-1].col
+                    continue
+                if d.merged_up and not text:
+                    text = above.get(col, "")
+            cells.append(_cell(col, span, text))
+        for cell in cells:
+            for c in range(cell.col, cell.col + cell.span):
+                above[c] = cell.text
+        grid.append(Row(cells, is_header=False))
+    return grid

@@ -11,23 +11,46 @@ part of the format [MS-DOC] every reader has to implement to get text out:
 - the piece table (``Clx``) maps character positions to byte ranges, each piece either
   8-bit (cp1252) or UTF-16LE, so fast-saved and Chinese documents read in the right order;
 - the paragraph property pages (``PlcBtePapx`` -> FKPs) give each paragraph mark its style
-  (``istd``) and table flags (in a table, end of a table row, nesting depth, outline level);
-- the style sheet (``STSH``) says which styles are the built-in headings 1-9 (by their
-  language-independent ``sti``, so "标题 1" and "Überschrift 1" count) or are named like one.
+  (``istd``), table flags (in a table, end of a table row, nesting depth, the row's cells),
+  outline level and list reference;
+- the style sheet (:mod:`ingest.parsers.doc_styles`) and the lists
+  (:mod:`ingest.parsers.doc_lists`) are read by their own modules.
 
-Everything else (character formatting, list numbering, drawings) is left out: it carries no
-text a reader asks about, and list numbers typed by hand are in the text anyway.
+Character formatting and drawings are left out: they carry no text a reader asks about.
 """
 from __future__ import annotations
 
-import re
 import struct
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ingest.parsers.doc_lists import DocNumbering
+from ingest.parsers.doc_sprms import (
+    IN_TABLE,
+    INNER_TABLE_ROW_END,
+    LIST_FORMAT,
+    LIST_LEVEL,
+    OUTLINE_LEVEL,
+    TABLE_DEFINITION,
+    TABLE_DEPTH,
+    TABLE_ROW_END,
+    sprms,
+)
+from ingest.parsers.doc_styles import BUILT_IN, DocStyles, read_styles
+
 
 class DocFormatError(ValueError):
     """The stream is not a Word 97-2003 document this reader understands; the message says why."""
+
+
+@dataclass(frozen=True)
+class CellDef:
+    """A table cell's place and merge state, from its row's table definition."""
+
+    left: int  # edges in twips: cells of different rows line up by them
+    right: int
+    merged_left: bool  # merged into the cell before it (old-style horizontal merge)
+    merged_up: bool  # merged into the cell above it (vertical merge, continued)
 
 
 @dataclass(frozen=True)
@@ -41,10 +64,8 @@ class DocParagraph:
     row_end: bool  # the table-row end mark (TTP): closes a row of cells
     depth: int  # table nesting depth (1 = a top-level table)
     outline: int | None  # an outline level set on the paragraph itself (0 = level 1)
-    listed: bool  # a numbered or bulleted list item (its number is not in the text)
-    # On a row end mark: per cell of the row, (horizontal, vertical) merge state; horizontal
-    # 2 or 3 = merged into the cell before, vertical 1 = merged into the cell above.
-    merges: tuple[tuple[int, int], ...] = ()
+    list_ref: tuple[int | None, int | None]  # (ilfo, ilvl) set on the paragraph itself
+    cells: tuple[CellDef, ...] = ()  # on a row end mark: the row's cells, left to right
 
 
 @dataclass(frozen=True)
@@ -52,10 +73,10 @@ class DocText:
     main: list[DocParagraph]
     footnotes: list[DocParagraph]
     endnotes: list[DocParagraph]
-    headers: list[DocParagraph]  # running headers and footers of every section
+    headers: list[list[DocParagraph]]  # each running header and footer of every section
     boxes: list[DocParagraph]  # text boxes of the main document
-    heading_levels: dict[int, int]  # istd -> heading level 1-9
-    title_styles: frozenset[int]  # istd of the built-in Title style
+    styles: DocStyles
+    numbering: DocNumbering
 
 
 # Offsets into the FIB (all little-endian).
@@ -65,23 +86,14 @@ _F_ENCRYPTED = 0x0100
 _F_WHICH_TABLE = 0x0200
 _F_OBFUSCATED = 0x8000
 # FibRgFcLcb97 pair indices.
-_STSHF, _BTE_PAPX, _CLX = 1, 13, 33
+_STSHF, _HDD, _BTE_PAPX, _CLX, _LST, _LFO = 1, 11, 13, 33, 73, 74
 # FibRgLw97 indices of the story lengths, in the order the stories follow each other.
 _CCP_TEXT, _CCP_FTN, _CCP_HDD, _CCP_MCR, _CCP_ATN, _CCP_EDN, _CCP_TXBX = 3, 4, 5, 6, 7, 8, 9
-
-# Paragraph sprms this reader uses.
-_SPRM_IN_TABLE, _SPRM_TTP, _SPRM_OUTLINE = 0x2416, 0x2417, 0x2640
-_SPRM_ITAP, _SPRM_INNER_TTP, _SPRM_LIST = 0x6649, 0x244C, 0x460B
-_SPRM_TDEF_TABLE, _SPRM_CHG_TABS = 0xD608, 0xC615
-_STI_TITLE = 62
-_OPERAND_SIZE = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by spra; 6 is variable
 
 # Characters in the text stream that are markup, not text.
 _FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 _DROP = dict.fromkeys(map(ord, "\x00\x01\x02\x03\x04\x05\x06\x08\x1f\ufeff"), None)
 _DROP.update({0x0B: "\n", 0x0E: "\n", 0x1E: "-", 0xA0: " ", 0x09: " "})
-_BUILT_IN_HEADINGS = {i: i for i in range(1, 10)}  # Word's fixed istd of headings 1-9
-_HEADING_NAME = re.compile(r"^(heading|标题|標題|überschrift|titre|título|titolo|kop)\s*([1-9])$", re.I)
 
 
 def read_doc(word: bytes, tables: dict[str, bytes]) -> DocText:
@@ -96,12 +108,20 @@ def read_doc(word: bytes, tables: dict[str, bytes]) -> DocText:
     def story(name: str) -> list[DocParagraph]:
         start, end = stories.get(name, (0, 0))
         return _paragraphs(pieces, word, papx, start, end) if end > start else []
+    # The header story holds every header and footer one after another; its PLC gives their
+    # boundaries, so that each is read as one text.
+    fc_hdd, lcb_hdd = fib.pair(_HDD)
+    bounds = table[fc_hdd:fc_hdd + lcb_hdd]
+    first, last = stories["headers"]
+    cps = sorted({min(last, first + cp) for cp in struct.unpack_from(f"<{len(bounds) // 4}I", bounds)} | {first, last})
+    headers = [p for p in (_paragraphs(pieces, word, papx, a, b) for a, b in zip(cps, cps[1:]) if b > a) if p]
     try:
-        levels, titles = _heading_styles(table, *fib.pair(_STSHF))
-    except (struct.error, IndexError):  # a damaged style sheet costs the headings, not the text
-        levels, titles = _BUILT_IN_HEADINGS, frozenset()
-    return DocText(main=story("main"), footnotes=story("footnotes"), endnotes=story("endnotes"), headers=story("headers"),
-                   boxes=story("boxes"), heading_levels=levels, title_styles=titles)
+        styles = read_styles(table, *fib.pair(_STSHF))
+    except (struct.error, IndexError, UnicodeDecodeError):  # damage costs the headings, not the text
+        styles = BUILT_IN
+    lists = (fib.pair(_LST), fib.pair(_LFO)) if fib.n_pairs > _LFO else ((0, 0), (0, 0))
+    return DocText(main=story("main"), footnotes=story("footnotes"), endnotes=story("endnotes"), headers=headers,
+                   boxes=story("boxes"), styles=styles, numbering=DocNumbering(table, *lists))
 
 
 class _Fib:
@@ -122,7 +142,7 @@ class _Fib:
         cslw = struct.unpack_from("<H", word, pos)[0]
         self.lw = struct.unpack_from(f"<{cslw}i", word, pos + 2)
         pos += 2 + 4 * cslw
-        n_pairs = struct.unpack_from("<H", word, pos)[0]
+        self.n_pairs = n_pairs = struct.unpack_from("<H", word, pos)[0]
         self._pairs = struct.unpack_from(f"<{2 * n_pairs}I", word, pos + 2)
         if n_pairs <= _CLX or len(self.lw) <= _CCP_TXBX:
             raise DocFormatError("the file information block is truncated")
@@ -215,34 +235,6 @@ class _PapxRuns:
         return b"\x00\x00"
 
 
-def _sprms(grpprl: bytes):
-    """(sprm, operand) pairs of a property list; stops at the first one that overruns it."""
-    pos = 0
-    while pos + 2 <= len(grpprl):
-        sprm = struct.unpack_from("<H", grpprl, pos)[0]
-        pos += 2
-        spra = sprm >> 13
-        if spra != 6:
-            size = _OPERAND_SIZE[spra]
-        elif sprm == _SPRM_TDEF_TABLE:
-            if pos + 2 > len(grpprl):
-                return
-            size, pos = struct.unpack_from("<H", grpprl, pos)[0] - 1, pos + 2
-        elif sprm == _SPRM_CHG_TABS and pos < len(grpprl) and grpprl[pos] == 255:
-            deleted = grpprl[pos + 1] if pos + 1 < len(grpprl) else 0
-            added_at = pos + 2 + 4 * deleted
-            added = grpprl[added_at] if added_at < len(grpprl) else 0
-            size = 2 + 4 * deleted + 1 + 3 * added
-        else:
-            if pos >= len(grpprl):
-                return
-            size, pos = grpprl[pos], pos + 1
-        if pos + size > len(grpprl):
-            return
-        yield sprm, grpprl[pos:pos + size]
-        pos += size
-
-
 @dataclass(frozen=True)
 class _Props:
     istd: int = 0
@@ -250,47 +242,53 @@ class _Props:
     row_end: bool = False
     depth: int = 0
     outline: int | None = None
-    listed: bool = False
-    merges: tuple[tuple[int, int], ...] = ()
+    list_ref: tuple[int | None, int | None] = (None, None)
+    cells: tuple[CellDef, ...] = ()
 
 
 def _paragraph_props(props: bytes) -> _Props:
     """A paragraph's properties from an FKP's istd + grpprl."""
     istd = struct.unpack_from("<H", props, 0)[0] if len(props) >= 2 else 0
-    in_table = row_end = listed = False
+    in_table = row_end = False
+    ilfo = ilvl = None
     depth, outline = 0, None
-    merges: tuple[tuple[int, int], ...] = ()
-    for sprm, operand in _sprms(props[2:]):
-        if sprm == _SPRM_IN_TABLE:
+    cells: tuple[CellDef, ...] = ()
+    for sprm, operand in sprms(props[2:]):
+        if sprm == IN_TABLE:
             in_table = bool(operand[0])
-        elif sprm in (_SPRM_TTP, _SPRM_INNER_TTP):
+        elif sprm in (TABLE_ROW_END, INNER_TABLE_ROW_END):
             row_end = row_end or bool(operand[0])
-        elif sprm == _SPRM_ITAP:
+        elif sprm == TABLE_DEPTH:
             depth = struct.unpack_from("<i", operand, 0)[0]
-        elif sprm == _SPRM_OUTLINE:
+        elif sprm == OUTLINE_LEVEL:
             outline = operand[0] if operand[0] < 9 else None
-        elif sprm == _SPRM_LIST:
-            listed = struct.unpack_from("<H", operand, 0)[0] != 0
-        elif sprm == _SPRM_TDEF_TABLE and operand:
-            merges = _cell_merges(operand)
+        elif sprm == LIST_FORMAT and len(operand) == 2:
+            ilfo = struct.unpack_from("<h", operand, 0)[0]
+        elif sprm == LIST_LEVEL:
+            ilvl = operand[0]
+        elif sprm == TABLE_DEFINITION and operand:
+            cells = _cell_defs(operand)
     if in_table and depth == 0:
         depth = 1
-    return _Props(istd, in_table or depth > 0, row_end, depth, outline, listed, merges)
+    return _Props(istd, in_table or depth > 0, row_end, depth, outline, (ilfo, ilvl), cells)
 
 
-def _cell_merges(operand: bytes) -> tuple[tuple[int, int], ...]:
-    """(horizontal, vertical) merge state of each cell from a row's table definition
-    (column count, n + 1 cell edges, then a 20-byte TC80 per cell starting with its flags)."""
+def _cell_defs(operand: bytes) -> tuple[CellDef, ...]:
+    """A row's cells from its table definition: the column count, n + 1 cell edges (int16
+    twips), then a 20-byte TC80 per cell whose first two bytes are its flags (horizontal merge
+    in bits 0-1: 2 or 3 = merged into the cell before; vertical merge in bits 5-6: 1 = merged
+    into the cell above)."""
     n = operand[0]
+    if 1 + 2 * (n + 1) > len(operand):
+        return ()
+    edges = struct.unpack_from(f"<{n + 1}h", operand, 1)
     first = 1 + 2 * (n + 1)
-    merges = []
+    cells = []
     for i in range(n):
         at = first + 20 * i
-        if at + 2 > len(operand):
-            break
-        flags = struct.unpack_from("<H", operand, at)[0]
-        merges.append((flags & 0x3, (flags >> 5) & 0x3))
-    return tuple(merges)
+        flags = struct.unpack_from("<H", operand, at)[0] if at + 2 <= len(operand) else 0
+        cells.append(CellDef(edges[i], edges[i + 1], flags & 0x3 in (2, 3), (flags >> 5) & 0x3 == 1))
+    return tuple(cells)
 
 
 def _paragraphs(pieces: list[_Piece], word: bytes, papx: _PapxRuns, start: int, end: int) -> list[DocParagraph]:
@@ -321,45 +319,10 @@ def _paragraphs(pieces: list[_Piece], word: bytes, papx: _PapxRuns, start: int, 
                 props = _paragraph_props(papx.at(first + i * width))
                 row_end = props.row_end and ch == "\x07"
                 paragraphs.append(DocParagraph("".join(chars).translate(_DROP), ch, props.istd, props.in_table, row_end,
-                                               props.depth, props.outline, props.listed, props.merges if row_end else ()))
+                                               props.depth, props.outline, props.list_ref, props.cells if row_end else ()))
                 chars = []
             elif all(fields):  # outside fields, or in the shown result of every open one
                 chars.append(ch)
     if chars:
-        paragraphs.append(DocParagraph("".join(chars).translate(_DROP), "\r", 0, False, False, 0, None, False))
+        paragraphs.append(DocParagraph("".join(chars).translate(_DROP), "\r", 0, False, False, 0, None, (None, None)))
     return paragraphs
-
-
-def _heading_styles(table: bytes, fc: int, lcb: int) -> tuple[dict[int, int], frozenset[int]]:
-    """istd -> heading level for the styles that are built-in headings or named like one,
-    and the istd of the Title style."""
-    stsh = table[fc:fc + lcb]
-    if len(stsh) < 6:
-        return _BUILT_IN_HEADINGS, frozenset()
-    cb_stshi = struct.unpack_from("<H", stsh, 0)[0]
-    count, cb_base = struct.unpack_from("<HH", stsh, 2)
-    pos = 2 + cb_stshi
-    levels: dict[int, int] = {}
-    titles: set[int] = set()
-    for istd in range(count):
-        if pos + 2 > len(stsh):
-            break
-        cb_std = struct.unpack_from("<H", stsh, pos)[0]
-        std = stsh[pos + 2:pos + 2 + cb_std]
-        pos += 2 + cb_std
-        if cb_std < max(cb_base, 2):
-            continue
-        sti = struct.unpack_from("<H", std, 0)[0] & 0x0FFF
-        if 1 <= sti <= 9:
-            levels[istd] = sti
-            continue
-        if sti == _STI_TITLE:
-            titles.add(istd)
-            continue
-        if cb_base + 2 <= len(std):
-            cch = struct.unpack_from("<H", std, cb_base)[0]
-            name = std[cb_base + 2:cb_base + 2 + 2 * cch].decode("utf-16-le", "replace")
-            match = _HEADING_NAME.match(name.strip())
-            if match:
-                levels[istd] = int(match.group(2))
-    return levels, frozenset(titles)

@@ -145,23 +145,31 @@ class Numbering:
             self._restarted.add(num_id)
             for overridden in num.start_overrides:
                 counters[overridden] = None
-        counters[ilvl] = level.start if counters[ilvl] is None else counters[ilvl] + 1  # type: ignore[operator]
-        for deeper in range(ilvl + 1, MAX_LEVELS):
-            restart = levels[deeper].restart if deeper in levels else None
-            if restart is None or (restart > 0 and ilvl < restart):
-                counters[deeper] = None
-        if level.fmt == "bullet":
-            return _bullet(level.text)
-        if level.fmt == "none":
-            return _PLACEHOLDER.sub("", level.text).strip()
+        return count_and_label(counters, levels, ilvl)
 
-        def fill(m: re.Match[str]) -> str:
-            k = int(m.group(1)) - 1
-            lv = levels.get(k, Level())
-            value = counters[k] if counters[k] is not None else lv.start
-            return format_number(value or 0, "decimal" if level.legal else lv.fmt)
 
-        return _PLACEHOLDER.sub(fill, level.text).strip()
+def count_and_label(counters: list[int | None], levels: dict[int, Level], ilvl: int) -> str:
+    """Advance a list's counters (one per level; None = not yet used) for an item at ``ilvl``,
+    restart the deeper levels that restart after it, and return the item's visible label.
+    Shared with the legacy .doc reader, whose lists count the same way."""
+    level = levels[ilvl]
+    counters[ilvl] = level.start if counters[ilvl] is None else counters[ilvl] + 1  # type: ignore[operator]
+    for deeper in range(ilvl + 1, MAX_LEVELS):
+        restart = levels[deeper].restart if deeper in levels else None
+        if restart is None or (restart > 0 and ilvl < restart):
+            counters[deeper] = None
+    if level.fmt == "bullet":
+        return _bullet(level.text)
+    if level.fmt == "none":
+        return _PLACEHOLDER.sub("", level.text).strip()
+
+    def fill(m: re.Match[str]) -> str:
+        k = int(m.group(1)) - 1
+        lv = levels.get(k, Level())
+        value = counters[k] if counters[k] is not None else lv.start
+        return format_number(value or 0, "decimal" if level.legal else lv.fmt)
+
+    return _PLACEHOLDER.sub(fill, level.text).strip()
 
 
 _PLACEHOLDER = re.compile(r"%([1-9])")

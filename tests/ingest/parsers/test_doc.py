@@ -43,7 +43,7 @@ def test_fields_show_their_result_and_line_breaks_are_kept(policy: Path) -> None
     assert "第一条 出差申请须通过差旅系统提交，经部门负责人审批。" in texts(result)
     assert not any("HYPERLINK" in t or "oa.example.com" in t for t in texts(result))
     assert "Taxis at night are allowed\nafter 22:00 only." in texts(result)
-    assert texts(result, BlockKind.LIST) == ["Keep every receipt", "Submit within 30 days"]
+    assert texts(result, BlockKind.LIST) == ["1. Keep every receipt", "• Submit within 30 days"]
 
 
 def test_table_rows_carry_their_headers_and_a_vertically_merged_cell_is_repeated(policy: Path) -> None:
@@ -54,6 +54,17 @@ def test_table_rows_carry_their_headers_and_a_vertically_merged_cell_is_repeated
         "城市级别: 二类城市; 职级: 全体员工; 住宿上限（元/晚）: 450",
     ]
     assert all(b.section_path == ("第一章 总则", "第二节 住宿标准") for b in rows)
+
+
+def test_list_numbers_word_computes_are_written_out(tmp_path: Path) -> None:
+    """Chapters numbered through the heading style, articles and clauses through the paragraphs'
+    own list: Word stores none of these numbers in the text."""
+    result = parse_file(Path(shutil.copy(FILES / "numbered.doc", tmp_path / "rules.doc")))
+    assert texts(result, BlockKind.HEADING) == ["第一章 总则", "第二章 考勤"]
+    items = texts(result, BlockKind.LIST)
+    assert items[:3] == ["第一条 条文内容1。", "第二条 条文内容2。", "第一条 条文内容1。"]
+    assert items[-2:] == ["第十条 条文内容10。", "十.1 迟到按本条处理。"]
+    assert _blocks_by_text(result)["第十条 条文内容10。"].section_path == ("第二章 考勤",)
 
 
 def test_hand_numbered_chapters_become_headings_when_no_style_does(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import docx
@@ -22,7 +23,7 @@ from docx.enum.text import WD_BREAK
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[3]))
-from tests.ingest.parsers.docx_samples import build_extras  # noqa: E402
+from tests.ingest.parsers.docx_samples import build_extras, rewrite  # noqa: E402
 
 
 def _field(paragraph, instruction: str, shown: str) -> None:
@@ -78,6 +79,43 @@ def build_hand_numbered(path: Path) -> None:
     d.save(path)
 
 
+_NUMBERING = (
+    '<w:abstractNum w:abstractNumId="90"><w:multiLevelType w:val="multilevel"/>'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="第%1章"/></w:lvl>'
+    '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="第%2条"/></w:lvl>'
+    '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%2.%3"/></w:lvl>'
+    '</w:abstractNum><w:num w:numId="90"><w:abstractNumId w:val="90"/></w:num>'
+)
+
+
+def _number(paragraph, ilvl: int | None) -> None:
+    """Number a paragraph (or, with ilvl None, a style's paragraphs) by list 90."""
+    ppr = paragraph.get_or_add_pPr()
+    numpr = OxmlElement("w:numPr")
+    if ilvl is not None:
+        level = OxmlElement("w:ilvl"); level.set(qn("w:val"), str(ilvl)); numpr.append(level)
+    num = OxmlElement("w:numId"); num.set(qn("w:val"), "90"); numpr.append(num)
+    ppr.append(numpr)
+
+
+def build_numbered(path: Path) -> None:
+    """Articles numbered by Word, not typed: chapters through the heading style's numbering,
+    articles ("第十条", counting again in each chapter) and clauses on the paragraphs."""
+    d = docx.Document()
+    _number(d.styles["Heading 1"].element, 0)
+    for chapter, articles in (("总则", 2), ("考勤", 10)):
+        d.add_paragraph(chapter, style="Heading 1")
+        for n in range(articles):
+            p = d.add_paragraph(f"条文内容{n + 1}。")
+            _number(p._p, 1)
+    clause = d.add_paragraph("迟到按本条处理。")
+    _number(clause._p, 2)
+    d.save(path)
+    with zipfile.ZipFile(path) as z:
+        assert "word/numbering.xml" in z.namelist()
+    rewrite(path, edits={"word/numbering.xml": lambda x: x.replace("</w:numbering>", _NUMBERING + "</w:numbering>")})
+
+
 def build_long(path: Path) -> None:
     """Enough paragraphs to fill many paragraph-property pages."""
     d = docx.Document()
@@ -92,7 +130,8 @@ def main() -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise SystemExit("LibreOffice (soffice) is needed to write .doc files")
-    builders = {"policy": build_policy, "hand_numbered": build_hand_numbered, "extras": build_extras, "long": build_long}
+    builders = {"policy": build_policy, "hand_numbered": build_hand_numbered, "extras": build_extras, "long": build_long,
+                "numbered": build_numbered}
     with tempfile.TemporaryDirectory() as tmp:
         for name, build in builders.items():
             source = Path(tmp) / f"{name}.docx"
