@@ -14,7 +14,7 @@ def add_index_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ingest", help="index files or folders (incremental)", description="Index PDF, Word (.docx, .doc), Excel (.xlsx, .xls), CSV, PowerPoint (.pptx), HTML, text and Markdown files.")
+    p = sub.add_parser("ingest", help="index files or folders (incremental)", description="Index PDF, Word (.docx, .doc, WPS .wps), Excel (.xlsx, .xls, WPS .et), CSV, PowerPoint (.pptx), HTML, text and Markdown files.")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders")
     add_index_flag(p)
     p.add_argument("--rebuild", action="store_true", help="build the index afresh (also adds vectors to a keyword-only index)")

@@ -101,7 +101,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     settings = runtime.settings
 
     @router.post("/v1/documents", response_model=UploadResponse, summary="Upload and index documents")
-    async def upload(files: list[UploadFile] = File(..., description="PDF, Word (.docx, .doc), Excel (.xlsx, .xls), CSV, PowerPoint (.pptx), HTML, text or Markdown files")) -> Any:
+    async def upload(files: list[UploadFile] = File(..., description="PDF, Word (.docx, .doc, WPS .wps), Excel (.xlsx, .xls, WPS .et), CSV, PowerPoint (.pptx), HTML, text or Markdown files")) -> Any:
         """Each file is checked (format, size, duplicate) and saved to the uploads folder, then the
         accepted ones are indexed; one report per file. A broken file is reported with its reason
         and does not stop the others."""

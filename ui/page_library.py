@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 _FLASH_KEY = "library_flash"  # messages about the last action, shown after the rerun
 _CONFIRM_KEY = "library_confirm_remove"
 _KIND_NAMES = {
-    "pdf": "PDF", "docx": "Word", "doc": "Word", "xlsx": "Excel", "xlsm": "Excel", "xls": "Excel", "csv": "CSV", "tsv": "CSV",
+    "pdf": "PDF", "docx": "Word", "doc": "Word", "docm": "Word", "dotx": "Word", "dotm": "Word", "dot": "Word",
+    "wps": "WPS Writer", "wpt": "WPS Writer", "et": "WPS Spreadsheets", "ett": "WPS Spreadsheets",
+    "xltx": "Excel", "xltm": "Excel", "xlsx": "Excel", "xlsm": "Excel", "xls": "Excel", "csv": "CSV", "tsv": "CSV",
     "txt": "Text", "md": "Markdown", "markdown": "Markdown", "html": "HTML", "htm": "HTML", "pptx": "PowerPoint",
 }
 
@@ -63,7 +65,7 @@ def render_library(settings: Settings, facts: IndexFacts) -> None:
 def render_empty_state() -> None:
     st.info(
         "**Your library is empty.**  \n"
-        "1. Drag your policy documents — PDF, Word (.docx, .doc), Excel (.xlsx, .xls), CSV, PowerPoint (.pptx), HTML, text or Markdown — into "
+        "1. Drag your policy documents — PDF, Word (.docx, .doc, WPS .wps), Excel (.xlsx, .xls, WPS .et), CSV, PowerPoint (.pptx), HTML, text or Markdown — into "
         "**Add documents** above. They are read and indexed on this computer; nothing is uploaded anywhere.  \n"
         "2. Then ask a question in **Ask**. Every answer names the file and page (or section, or sheet "
         "and rows) it comes from, and says so when your documents do not answer.",

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import streamlit as st
 from filelock import Timeout
 
+from ingest.parsers import SUPPORTED_EXTENSIONS
 from ingest.pipeline import IngestFatal, ingest
 from ingest.reports import FileReport, ProgressEvent
 from ingest.settings import Settings
@@ -24,7 +25,7 @@ from ui.page_render import escape_markdown, pages_or_rows
 log = logging.getLogger(__name__)
 
 # What the uploader offers; the parsers decide what is really readable (and say why not).
-UPLOAD_TYPES = ("pdf", "docx", "doc", "xlsx", "xlsm", "xls", "csv", "tsv", "txt", "md", "markdown", "html", "htm", "pptx")
+UPLOAD_TYPES = tuple(ext.lstrip(".") for ext in SUPPORTED_EXTENSIONS)
 LOCK_TIMEOUT_S = 600.0  # another writer (nightly `docqa ingest`) may hold the index a while
 _RESULTS_KEY = "upload_results"
 _PROCESSED_KEY = "processed_upload_ids"

@@ -15,10 +15,20 @@ from ingest.blocks import ParseError, ParseResult, UnsupportedFormat
 PARSERS: dict[str, str] = {
     ".pdf": "pdf",
     ".docx": "docx",
+    ".docm": "docx",  # macro-enabled and template packages hold the same document XML
+    ".dotx": "docx",
+    ".dotm": "docx",
     ".doc": "doc",
+    ".dot": "doc",
+    ".wps": "doc",  # WPS Writer (Kingsoft) writes the Word binary format with extensions
+    ".wpt": "doc",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".xltx": "xlsx",
+    ".xltm": "xlsx",
     ".xls": "xls",
+    ".et": "xls",  # WPS Spreadsheets (Kingsoft) writes the Excel binary format
+    ".ett": "xls",
     ".csv": "delimited",
     ".tsv": "delimited",
     ".txt": "text",
@@ -33,6 +43,12 @@ SUPPORTED_EXTENSIONS = tuple(sorted(PARSERS))
 # Formats users commonly drop in that we do not read, with the advice we can give.
 _ADVICE = {
     ".ppt": "legacy PowerPoint .ppt: save it as .pptx and add it again",
+    ".dps": "WPS presentation: save it as .pptx and add it again",
+    ".rtf": "RTF document: save it as .docx and add it again",
+    ".odt": "OpenDocument text: save it as .docx and add it again",
+    ".ods": "OpenDocument spreadsheet: save it as .xlsx and add it again",
+    ".odp": "OpenDocument presentation: save it as .pptx and add it again",
+    ".ofd": "OFD document: export it as PDF and add it again",
 }
 
 

@@ -24,15 +24,20 @@ from ingest.parsers.docx_outline import inferred_level
 from ingest.parsers.docx_tables import Cell, Row, render_table
 
 _CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-NOT_DOC = "not a valid .doc file (corrupt, or a different format renamed to .doc)"
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # a text stream beyond this is no policy document (images lie elsewhere)
-# Other OLE files that arrive named .doc, by the stream that gives them away.
+# Other OLE files that arrive named .doc (or .wps), by the stream that gives them away.
 _OTHER_OLE = (
     ("EncryptionInfo", "encrypted: password required"),
-    ("Workbook", "an Excel workbook named .doc: rename it .xls"),
-    ("Book", "an Excel workbook named .doc: rename it .xls"),
-    ("PowerPoint Document", "a PowerPoint presentation named .doc: save it as .pptx"),
+    ("Workbook", "an Excel workbook named {suffix}: rename it .xls"),
+    ("Book", "an Excel workbook named {suffix}: rename it .xls"),
+    ("PowerPoint Document", "a PowerPoint presentation named {suffix}: save it as .pptx"),
+    ("CONTENTS", "a Microsoft Works document: open it in Word or LibreOffice and save it as .docx"),
 )
+
+
+def _not_doc(path: Path) -> str:
+    suffix = path.suffix.lower() or ".doc"
+    return f"not a valid {suffix} file (corrupt, or a different format renamed to {suffix})"
 
 
 def parse(path: Path) -> ParseResult:
@@ -43,17 +48,18 @@ def parse(path: Path) -> ParseResult:
             head = fh.read(512)
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}") from exc
+    suffix = path.suffix.lower() or ".doc"
     if head.startswith(_CFB_SIGNATURE):
         return parse_binary(path)
     if zipfile.is_zipfile(path):
-        return _renamed(docx.parse(path), "a .docx document named .doc")
+        return _renamed(docx.parse(path), f"a .docx document named {suffix}")
     if head.lstrip().startswith(b"{\\rtf"):
-        raise ParseError("an RTF document named .doc: open it in Word or WPS and save it as .docx")
+        raise ParseError(f"an RTF document named {suffix}: open it in Word or WPS and save it as .docx")
     if html_tables.looks_like_html(head):
-        return _renamed(html.parse(path), "an HTML page named .doc (a web system's export)")
+        return _renamed(html.parse(path), f"an HTML page named {suffix} (a web system's export)")
     if head.startswith(b"%PDF-"):
-        raise ParseError("a PDF file named .doc: rename it .pdf")
-    raise ParseError(NOT_DOC)
+        raise ParseError(f"a PDF file named {suffix}: rename it .pdf")
+    raise ParseError(_not_doc(path))
 
 
 def parse_binary(path: Path, renamed_as: str | None = None) -> ParseResult:
@@ -75,7 +81,8 @@ def _read(path: Path) -> DocText:
         with olefile.OleFileIO(str(path)) as ole:
             if not ole.exists("WordDocument"):
                 reason = next((why for stream, why in _OTHER_OLE if ole.exists(stream)), None)
-                raise ParseError(reason or f"{NOT_DOC}: no WordDocument stream")
+                suffix = path.suffix.lower() or ".doc"
+                raise ParseError(reason.format(suffix=suffix) if reason else f"{_not_doc(path)}: no WordDocument stream")
             names = ["WordDocument"] + [n for n in ("0Table", "1Table") if ole.exists(n)]
             if any(ole.get_size(n) > MAX_STREAM_BYTES for n in names):
                 raise ParseError(f"too large: a stream exceeds {MAX_STREAM_BYTES // 2**20} MB")
@@ -86,7 +93,7 @@ def _read(path: Path) -> DocText:
     except DocFormatError as exc:
         raise ParseError(str(exc)) from exc
     except (OSError, ValueError, IndexError, KeyError, EOFError, struct.error) as exc:  # olefile / struct on damage
-        raise ParseError(f"{NOT_DOC}: {type(exc).__name__}: {str(exc)[:120]}") from exc
+        raise ParseError(f"{_not_doc(path)}: {type(exc).__name__}: {str(exc)[:120]}") from exc
 
 
 def _title(path: Path) -> str:

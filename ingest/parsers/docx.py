@@ -9,6 +9,7 @@ modules with absolute imports, so ``import docx`` there resolves to python-docx.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from ingest.parsers.docx_package import NOT_DOCX, DocParts, load_with_python_doc
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: encrypted OOXML or legacy .doc
 ENCRYPTED = "encrypted: password required (or a legacy .doc renamed to .docx)"
+# python-docx refuses macro-enabled documents and templates by their content type alone.
+_WORD_VARIANT = re.compile(r"content type is '[^']*(?:macroEnabled|template)[^']*'")
 # A .docx is a zip: refuse archives that would inflate to absurd sizes before parsing them.
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 # Core-property titles that producers fill in by default: they name no document.
@@ -89,7 +92,8 @@ def parse(path: Path) -> ParseResult:
     except Exception as exc:  # python-docx raises KeyError/ValueError/... on packages it cannot read
         parts = load_with_zip(path)  # raises ParseError when this is no Word document at all
         result = _extract_or_fail(parts, path)
-        result.warnings.insert(0, f"read from the document XML: python-docx could not open the file ({_describe(exc)})")
+        if not _WORD_VARIANT.search(str(exc)):  # python-docx opens only .docx; .docm/.dotx are no fault
+            result.warnings.insert(0, f"read from the document XML: python-docx could not open the file ({_describe(exc)})")
         return result
     try:
         return _extract(parts, path)

@@ -179,3 +179,30 @@ def test_the_summary_title_is_read_in_the_code_page_the_file_declares() -> None:
 
     assert _decode_property("员工手册".encode("gbk"), 936) == "员工手册"  # Chinese Word
     assert _decode_property("员工手册".encode("utf-8"), 65001) == "员工手册"  # LibreOffice
+
+
+def test_wps_writer_files_and_word_templates_are_read_as_the_word_binary(tmp_path: Path) -> None:
+    """WPS Writer (.wps) and Word's templates (.dot) store the Word binary format."""
+    for name in ("notice.wps", "notice.dot"):
+        result = parse_file(Path(shutil.copy(FILES / "policy.doc", tmp_path / name)))
+        assert result.warnings == [] and "第一章 总则" in texts(result, BlockKind.HEADING)
+
+
+def test_a_microsoft_works_file_named_wps_gets_its_own_reason(tmp_path: Path) -> None:
+    from tests.ingest.parsers.xls_samples import save_xls
+
+    save_xls(tmp_path / "book.xls", "Rates", [["City", "Meals"], ["London", 85]])
+    # The same container with its one stream renamed as Microsoft Works names its text stream.
+    data = (tmp_path / "book.xls").read_bytes().replace("Workbook".encode("utf-16-le"), "CONTENTS".encode("utf-16-le"))
+    (tmp_path / "letter.wps").write_bytes(data)
+    with pytest.raises(ParseError, match="a Microsoft Works document: .* save it as .docx"):
+        parse_file(tmp_path / "letter.wps")
+
+
+@pytest.mark.parametrize("suffix, advice", [(".rtf", "save it as .docx"), (".odt", "save it as .docx"),
+                                            (".dps", "save it as .pptx"), (".ofd", "export it as PDF")])
+def test_word_processor_formats_not_read_get_advice(tmp_path: Path, suffix: str, advice: str) -> None:
+    path = tmp_path / f"notice{suffix}"
+    path.write_bytes(b"content")
+    with pytest.raises(ParseError, match=f"unsupported format .*{advice}"):
+        parse_file(path)

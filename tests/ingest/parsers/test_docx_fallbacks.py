@@ -8,6 +8,7 @@ import docx
 import pytest
 
 from ingest.blocks import BlockKind, ParseError
+from ingest.parsers import parse_file
 from ingest.parsers.docx import ENCRYPTED, parse
 from ingest.parsers.docx_body import DocxWalker
 from ingest.parsers.docx_package import NOT_DOCX, load_with_zip
@@ -106,3 +107,19 @@ def test_truncated_malformed_and_other_formats(tmp_path: Path) -> None:
 def test_module_name_does_not_shadow_python_docx() -> None:
     assert "site-packages" in (sys.modules["docx"].__file__ or "")
     assert sys.modules["ingest.parsers.docx"].parse is parse
+
+
+@pytest.mark.parametrize("suffix, content_type", [
+    (".docm", "application/vnd.ms-word.document.macroEnabled.main+xml"),
+    (".dotx", "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"),
+])
+def test_macro_enabled_documents_and_templates_are_read_without_a_warning(tmp_path: Path, suffix: str,
+                                                                          content_type: str) -> None:
+    """python-docx refuses them by content type alone; their document XML is a .docx's."""
+    path = tmp_path / f"handbook{suffix}"
+    build_headings(path)
+    expected = parse(path).blocks
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    rewrite(path, edits={"[Content_Types].xml": lambda s: s.replace(main, content_type)})
+    result = parse_file(path)
+    assert result.blocks == expected and result.warnings == []

@@ -124,3 +124,10 @@ def test_damaged_files_get_a_specific_reason(tmp_path: Path, rates_xls: Path) ->
     binary.write_bytes(b"\x00\x01\x02garbage" * 50)
     with pytest.raises(ParseError, match=r"^not a valid \.xls file"):
         parse(binary)
+
+
+def test_a_wps_spreadsheet_is_read_as_the_excel_binary_it_is(tmp_path: Path, rates_xls: Path) -> None:
+    """WPS Spreadsheets (.et) writes Excel's binary format under its own name."""
+    et = tmp_path / "rates.et"
+    et.write_bytes(rates_xls.read_bytes())
+    assert parse_file(et).blocks[0].text == "城市: 上海; 级别: 经理; 标准（元/晚）: 800"
