@@ -21,6 +21,7 @@ from pypdf import PageObject, PdfReader
 from ingest.blocks import Block, BlockKind, ParseError, ParseResult
 from ingest.parsers.pdf_extract import HEADING_SIZE, body_size, extract_lines, paragraph_gaps
 from ingest.parsers.pdf_layout import PageBlock, display_width, ends_sentence, is_heading_text, segment_page, title_case
+from ingest.parsers.pdf_ocr import BUDGET_S, read_pages
 from ingest.parsers.pdf_lines import clean_line, running_line_positions, undo_fake_bold
 from ingest.parsers.pdf_quality import assess, is_bad_char, uncommon_han
 from ingest.parsers.pdf_reader import (
@@ -34,6 +35,8 @@ from ingest.textutil import LineHyphens, cjk_ratio, is_cjk, join_lines, repeats_
 
 SCANNED_NOTE = "no text layer (scanned?)"
 GARBAGE_NOTE = "text unreadable (broken font encoding), skipped"
+OCR_NOTE = "no usable text layer, text read by OCR (check quotes against the page)"
+OCR_MIN_SHARE = 0.3  # of an unreadable layer's characters that OCR must find to replace it
 # A page with images and fewer characters than this is most likely a scan with a stray label.
 SPARSE_TEXT_CHARS = 40
 # A page's last paragraph shorter than this is a label or a cover line ("Company: Contoso"),
@@ -59,6 +62,9 @@ class _Page:
     large: set[int] = field(default_factory=set)  # indexes of heading-sized lines
     has_images: bool = False
     garbage: bool = False
+    ocr: bool = False  # its lines were read by OCR
+    layer_chars: int = 0  # characters of an unreadable text layer
+    ocr_tried: bool = False  # OCR looked at it (and found nothing usable, unless ``ocr``)
     failed: str | None = None
     forms: list[str] = field(default_factory=list)
 
@@ -73,12 +79,14 @@ def parse(path: Path) -> ParseResult:
     if any("rebuild xref" in m or "repair" in m.lower() for m in pypdf_messages):
         warnings.insert(0, "damaged file structure was repaired while reading")
 
+    ocr_notes = _ocr_missing_text(path, pages)
+    warnings.extend(ocr_notes)
     _drop_running_lines(pages)
     blocks = _blocks(pages, LineHyphens([line for page in pages for line in page.lines]))
     warnings.extend(_page_notes(pages))
     total = len(pages)
     if not blocks:
-        raise ParseError(_nothing_readable(pages))
+        raise ParseError("; ".join([_nothing_readable(pages)] + [note.split(": ", 1)[-1] for note in ocr_notes]))
     first_line = next((line for line in pages[0].lines if line), "")
     title = metadata_title or _first_heading(first_line, blocks) or path.stem
     return ParseResult(blocks=blocks, title=title, pages=total, warnings=warnings)
@@ -96,6 +104,7 @@ def _read_page(number: int, page: PageObject, warnings: list[str]) -> _Page:
     quality = assess(raw)
     if quality.reason:
         result.garbage = True
+        result.layer_chars = quality.chars
         return result
     if quality.bad_share >= BAD_CHAR_NOTE_SHARE:
         bad = sum(1 for c in raw if not c.isspace() and is_bad_char(c))
@@ -118,6 +127,44 @@ def _read_page(number: int, page: PageObject, warnings: list[str]) -> _Page:
     if sum(len(line) for line in result.lines) < SPARSE_TEXT_CHARS:
         result.has_images = page_has_images(page)
     return result
+
+
+def _ocr_missing_text(path: Path, pages: list[_Page]) -> list[str]:
+    """Read by OCR the pages whose text layer is missing, unreadable, or only a few words over
+    images; their lines then go through the same layout as any page's. Returns notes for the
+    pages OCR could not reach."""
+    def wanted(page: _Page) -> bool:
+        chars = sum(len(line) for line in page.lines)
+        return not page.failed and not page.forms and (page.garbage or (page.has_images and chars < SPARSE_TEXT_CHARS))
+    numbers = [p.number for p in pages if wanted(p)]
+    if not numbers:
+        return []
+    sparse = frozenset(p.number for p in pages if p.number in numbers and not p.garbage and any(p.lines))
+    result = read_pages(path, numbers, if_scanned=sparse)
+    for page in pages:
+        read = result.pages.get(page.number)
+        page.ocr_tried = read is not None
+        if read is not None and _ocr_usable(page, read.lines):
+            page.lines, page.large, page.garbage, page.ocr = read.lines, read.large, False, True
+    if result.unavailable:
+        return [f"{page_ranges(numbers)}: {result.unavailable}"]
+    if result.not_read:
+        return [f"{page_ranges(result.not_read)}: not read by OCR (its time bound of {BUDGET_S:.0f} s was reached)"]
+    return []
+
+
+def _ocr_usable(page: _Page, lines: list[str]) -> bool:
+    """OCR's lines replace the page's when they read as text (a page that draws garbage glyphs
+    is read as garbage); when the page had a few words of text, only if OCR found far more (a
+    cover whose title is in the text layer and again in its logo stays as it was); and, for a
+    page whose text layer was unreadable, a fair share of its characters (OCR that found only
+    the figures of vertical Japanese is no reading of the page)."""
+    text = "\n".join(lines)
+    chars = sum(1 for c in text if not c.isspace())
+    had = sum(len(line) for line in page.lines)
+    if chars <= max(2 * had, had + SPARSE_TEXT_CHARS if had else 0) or assess(text).reason:
+        return False
+    return not page.garbage or chars >= OCR_MIN_SHARE * page.layer_chars
 
 
 def _drop_running_lines(pages: list[_Page]) -> None:
@@ -215,9 +262,10 @@ def _page_notes(pages: list[_Page]) -> list[str]:
     sparse = [
         p.number
         for p in pages
-        if p.has_images and any(p.lines) and sum(len(line) for line in p.lines) < SPARSE_TEXT_CHARS
+        if p.has_images and not p.ocr and any(p.lines) and sum(len(line) for line in p.lines) < SPARSE_TEXT_CHARS
     ]
-    notes = []
+    read_by_ocr = [p.number for p in pages if p.ocr]
+    notes = [f"{page_ranges(read_by_ocr)}: {OCR_NOTE}"] if read_by_ocr else []
     if garbage:
         notes.append(f"{page_ranges(garbage)}: {GARBAGE_NOTE}")
     if scanned:
@@ -249,6 +297,8 @@ def _nothing_readable(pages: list[_Page]) -> str:
     if len(failed) == total:
         return f"text extraction failed on all {total} pages ({failed[0].failed})"
     if garbage == 0 and not failed:
+        if all(p.ocr_tried for p in pages):
+            return f"no text layer on any of the {total} pages, and OCR found no text in them"
         return f"no text layer on any of the {total} pages (scanned? OCR it first)"
     empty = total - garbage - len(failed)
     parts = [f"{garbage} unreadable (broken font encoding)"] if garbage else []

@@ -202,7 +202,7 @@ def test_lock_serialises_writers(corpus, settings):
     assert json.loads(out)["totals"]["indexed"] == 4
 
 
-def test_legacy_excel_csv_html_slide_and_legacy_word_files_are_indexed_with_their_places(tmp_path, settings):
+def test_legacy_excel_csv_html_slide_legacy_word_and_scanned_files_are_indexed_with_their_places(tmp_path, settings):
     from tests.ingest.parsers.xls_samples import save_xls
 
     docs = tmp_path / "tables"
@@ -218,10 +218,13 @@ def test_legacy_excel_csv_html_slide_and_legacy_word_files_are_indexed_with_thei
     slide.placeholders[1].text_frame.text = "Taxis are refunded after 22:00."
     deck.save(docs / "briefing.pptx")
     shutil.copy(Path(__file__).parent / "parsers" / "doc_files" / "policy.doc", docs / "travel.doc")
+    from tests.ingest.parsers.pdf_samples import scan_pdf
+
+    scan_pdf(docs / "signed.pdf", [["# Notice", "Meals are reimbursed up to 85 dollars per day."]])
     report = ingest([docs], settings)
     assert {n: f.status for n, f in by_name(report).items()} == {
         "rates.xls": "indexed", "lodging.csv": "indexed", "policy.html": "indexed", "briefing.pptx": "indexed",
-        "travel.doc": "indexed"}
+        "travel.doc": "indexed", "signed.pdf": "indexed"}
     reader = IndexReader(settings.index_dir)
     chunks = {Path(d.path).name: reader.store.chunks_of(d.id) for d in reader.store.documents()}
     xls = chunks["rates.xls"][0]
@@ -234,3 +237,5 @@ def test_legacy_excel_csv_html_slide_and_legacy_word_files_are_indexed_with_thei
     assert (pptx.page_start, pptx.section) == (1, "Taxis") and "refunded after 22:00" in pptx.body
     doc = next(c for c in chunks["travel.doc"] if "职级: 员工" in c.body)
     assert doc.section == "第一章 总则 > 第二节 住宿标准" and "城市级别: 一类城市; 职级: 员工; 住宿上限（元/晚）: 600" in doc.body
+    scan = chunks["signed.pdf"][0]  # read by OCR in the parse child, under its memory bound
+    assert scan.page_start == 1 and "85 dollars" in scan.body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -57,4 +58,21 @@ def make_pdf(
                 pdf.drawString(72, TOP - i * LINE_STEP, text)
         pdf.showPage()
     pdf.save()
+    return path
+
+
+def scan_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """A PDF of page images only (what a scanner writes): no text layer at all. Lines starting
+    with "#" are set large, as a heading is."""
+    body, large = ImageFont.load_default(size=34), ImageFont.load_default(size=56)
+    images = []
+    for lines in pages:
+        image = Image.new("RGB", (1240, 1754), "white")
+        draw, y = ImageDraw.Draw(image), 150
+        for line in lines:
+            font = large if line.startswith("#") else body
+            draw.text((120, y), line.lstrip("# "), fill="black", font=font)
+            y += 110 if font is large else 70
+        images.append(image)
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=150)
     return path

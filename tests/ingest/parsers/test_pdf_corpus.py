@@ -67,12 +67,25 @@ def test_corpus_user_password_fails() -> None:
 
 
 def test_corpus_images_only_fails_for_no_text_layer() -> None:
-    assert _failure("sf007-imagemagick-images.pdf").startswith("no text layer on any of the 6 pages")
+    assert _failure("sf007-imagemagick-images.pdf") == "no text layer on any of the 6 pages, and OCR found no text in them"
 
 
-@pytest.mark.parametrize("name", ["pdfminer-issue-791-non-unicode-cmap.pdf", "pdfminer-kampo-ja-vertical.pdf"])
-def test_corpus_broken_cmap_not_indexed(name: str) -> None:
-    assert _failure(name).startswith("text unreadable (broken font encoding)")
+def test_corpus_broken_cmap_not_indexed_when_ocr_cannot_read_the_page_either() -> None:
+    # vertical Japanese: OCR finds only its figures, too little to stand for the page
+    assert _failure("pdfminer-kampo-ja-vertical.pdf").startswith("text unreadable (broken font encoding)")
+
+
+def test_corpus_broken_cmap_page_is_read_by_ocr_instead() -> None:
+    """The glyphs of a font without a Unicode map draw the right letters; OCR reads them
+    (Czech, without its diacritics: "Peněžní prostředky na účtech")."""
+    result = _indexed("pdfminer-issue-791-non-unicode-cmap.pdf")
+    assert [b.text for b in result.blocks] == ["Penezni prostredky na uctech"]
+    assert result.warnings == ["page 1: no usable text layer, text read by OCR (check quotes against the page)"]
+
+
+def test_corpus_image_only_table_is_read_by_ocr_row_by_row() -> None:
+    result = _indexed("unstructured-single_table-image-only.pdf")
+    assert "Base512 | 16,046 | 200.58 (121.01) | N/A" in [b.text for b in result.blocks]
 
 
 @pytest.mark.parametrize(
