@@ -21,7 +21,7 @@ from ingest.parsers import docx, html, html_tables
 from ingest.parsers.doc_binary import CellDef, DocFormatError, DocParagraph, DocText, read_doc
 from ingest.parsers.docx_body import MAX_HEADING_CHARS, header_footer_blocks, join_label
 from ingest.parsers.docx_outline import inferred_level
-from ingest.parsers.docx_tables import Cell, Row, render_table
+from ingest.parsers.docx_tables import Cell, Row, plain_cell, render_table
 
 _CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # a text stream beyond this is no policy document (images lie elsewhere)
@@ -229,12 +229,6 @@ class _Builder:
                 self.blocks.append(Block(text, BlockKind.PARAGRAPH, section_path=section))
 
 
-def _cell(col: int, span: int, text: str) -> Cell:
-    # The key identifies a cell for the .docx readers' merge handling; a binary cell has no
-    # element, and the renderer reads only the column, span and text.
-    return Cell(col, span, None, text)  # type: ignore[arg-type]
-
-
 def _grid(rows: list[tuple[list[str], tuple[CellDef, ...]]]) -> list[Row]:
     """The table as the .docx readers give it: cells placed on the grid of every cell edge of
     the table (so a cell spanning two columns of another row has span 2), a cell merged into
@@ -256,7 +250,7 @@ def _grid(rows: list[tuple[list[str], tuple[CellDef, ...]]]) -> list[Row]:
                     continue
                 if d.merged_up and not text:
                     text = above.get(col, "")
-            cells.append(_cell(col, span, text))
+            cells.append(plain_cell(col, text, span))
         for cell in cells:
             for c in range(cell.col, cell.col + cell.span):
                 above[c] = cell.text

@@ -27,6 +27,12 @@ class Cell:
     text: str
 
 
+def plain_cell(col: int, text: str, span: int = 1) -> Cell:
+    """A cell read from a format without XML (a .doc binary, a PDF, a slide): the renderer
+    reads only its column, span and text; the key only tells .docx cells apart."""
+    return Cell(col, span, None, text)  # type: ignore[arg-type]
+
+
 @dataclass
 class Row:
     cells: list[Cell]

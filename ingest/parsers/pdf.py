@@ -21,7 +21,9 @@ from pypdf import PageObject, PdfReader
 from ingest.blocks import Block, BlockKind, ParseError, ParseResult
 from ingest.parsers.pdf_extract import HEADING_SIZE, body_size, extract_lines, paragraph_gaps
 from ingest.parsers.pdf_layout import PageBlock, display_width, ends_sentence, is_heading_text, segment_page, title_case
+from ingest.parsers.docx_tables import render_table
 from ingest.parsers.pdf_ocr import BUDGET_S, read_pages
+from ingest.parsers.pdf_tables import find_tables, grid, place_tables, placeholder_index, with_header
 from ingest.parsers.pdf_lines import clean_line, running_line_positions, undo_fake_bold
 from ingest.parsers.pdf_quality import assess, is_bad_char, uncommon_han
 from ingest.parsers.pdf_reader import (
@@ -36,6 +38,7 @@ from ingest.textutil import LineHyphens, cjk_ratio, is_cjk, join_lines, repeats_
 SCANNED_NOTE = "no text layer (scanned?)"
 GARBAGE_NOTE = "text unreadable (broken font encoding), skipped"
 OCR_NOTE = "no usable text layer, text read by OCR (check quotes against the page)"
+MIN_COLUMN_ROWS = 3  # baselines with text in columns before a page is searched for tables
 OCR_MIN_SHARE = 0.3  # of an unreadable layer's characters that OCR must find to replace it
 # A page with images and fewer characters than this is most likely a scan with a stray label.
 SPARSE_TEXT_CHARS = 40
@@ -65,6 +68,10 @@ class _Page:
     ocr: bool = False  # its lines were read by OCR
     layer_chars: int = 0  # characters of an unreadable text layer
     ocr_tried: bool = False  # OCR looked at it (and found nothing usable, unless ``ocr``)
+    ys: list[float | None] = field(default_factory=list)  # each line's baseline, points from the bottom
+    top: float = 0.0  # the page's top edge, in the same points
+    column_rows: int = 0  # baselines with text in separate columns: a table may be here
+    tables: list[list[list[str]]] = field(default_factory=list)  # ruled tables' rows, by placeholder
     failed: str | None = None
     forms: list[str] = field(default_factory=list)
 
@@ -82,6 +89,7 @@ def parse(path: Path) -> ParseResult:
     ocr_notes = _ocr_missing_text(path, pages)
     warnings.extend(ocr_notes)
     _drop_running_lines(pages)
+    _read_tables(path, pages)
     blocks = _blocks(pages, LineHyphens([line for page in pages for line in page.lines]))
     warnings.extend(_page_notes(pages))
     total = len(pages)
@@ -95,7 +103,7 @@ def parse(path: Path) -> ParseResult:
 def _read_page(number: int, page: PageObject, warnings: list[str]) -> _Page:
     result = _Page(number)
     try:
-        raw, extracted = extract_lines(page)
+        raw, extracted, result.column_rows = extract_lines(page)
     except Exception as exc:  # pypdf raises arbitrary types on broken content streams
         result.failed = short_reason(exc)
         warnings.append(f"page {number}: text extraction failed ({result.failed}), skipped")
@@ -120,10 +128,13 @@ def _read_page(number: int, page: PageObject, warnings: list[str]) -> _Page:
     for text, source in zip(texts, origin):
         if source in gaps and result.lines and result.lines[-1]:
             result.lines.append("")  # a measured paragraph gap becomes a blank line
+            result.ys.append(None)
         size = extracted[source].size
         if text and body and size and size >= HEADING_SIZE * body:
             result.large.add(len(result.lines))
         result.lines.append(text)
+        result.ys.append(extracted[source].y)
+    result.top = float(page.mediabox.top)
     if sum(len(line) for line in result.lines) < SPARSE_TEXT_CHARS:
         result.has_images = page_has_images(page)
     return result
@@ -151,6 +162,23 @@ def _ocr_missing_text(path: Path, pages: list[_Page]) -> list[str]:
     if result.not_read:
         return [f"{page_ranges(result.not_read)}: not read by OCR (its time bound of {BUDGET_S:.0f} s was reached)"]
     return []
+
+
+def _read_tables(path: Path, pages: list[_Page]) -> None:
+    """Ruled tables, found by pdfplumber on pages whose text stands in columns, replace the
+    page lines inside their boxes (pdf_tables)."""
+    numbers = [p.number for p in pages if p.column_rows >= MIN_COLUMN_ROWS and len(p.ys) == len(p.lines)]
+    found = find_tables(path, numbers)
+    header_above: list[str] | None = None
+    for page in pages:
+        tables = found.get(page.number, [])
+        if not tables:
+            header_above = None if any(page.lines) else header_above
+            continue
+        page.lines, page.large = place_tables(page.lines, page.ys, page.large, page.top, tables)
+        for k, table in enumerate(tables):
+            page.tables.append(with_header(table, header_above if k == 0 else None))
+            header_above = page.tables[-1][0]
 
 
 def _ocr_usable(page: _Page, lines: list[str]) -> bool:
@@ -191,6 +219,11 @@ def _blocks(pages: list[_Page], hyphens: LineHyphens) -> list[Block]:
     section: list[tuple[int, str]] = []  # (level, heading text), outermost first
     for page, page_blocks in zip(pages, segmented):
         for pb in page_blocks:
+            table = placeholder_index(pb.text)
+            if table is not None and table < len(page.tables):
+                rendered = render_table(grid(page.tables[table]), _path(section))
+                blocks.extend(replace(b, page=page.number) for b in rendered)
+                continue
             level = levels(pb)
             if level is not None:
                 # (a booklet typeset from Markdown keeps its "## " marks in the text; not in the path)

@@ -17,11 +17,20 @@ from typing import Any
 
 from pypdf import PageObject
 
+from ingest.textutil import is_cjk
+
 # A gap this much larger than the page's usual line spacing separates two paragraphs
 # (Word's default: 1.08-1.15 line spacing plus 8 pt after a paragraph gives ~1.6).
 PARAGRAPH_GAP = 1.4
 # A line set this much larger than the page's body text is heading-sized.
 HEADING_SIZE = 1.2
+
+
+# Two fragments of one baseline this many font sizes apart are in different columns (a table's
+# cells); words of one line sit a fraction of a size apart.
+COLUMN_GAP = 1.0
+# Rough advance of a character, in font sizes, to tell where a fragment ends.
+_CHAR_WIDTH = 0.5
 
 
 @dataclass(frozen=True)
@@ -41,22 +50,27 @@ def _multiply(tm: list[float], cm: list[float]) -> list[float]:
     return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
 
 
-def extract_lines(page: PageObject) -> tuple[str, list[Line]]:
-    """Return the page's raw text (exactly pypdf's ``extract_text()``) and its lines."""
+def extract_lines(page: PageObject) -> tuple[str, list[Line], int]:
+    """Return the page's raw text (exactly pypdf's ``extract_text()``), its lines, and how many
+    of its baselines hold text in separate columns (a sign of a table)."""
     fragments: list[tuple[str, float | None, float | None]] = []
+    placed: list[tuple[float, float, float, float]] = []  # (y, x, size, advance) of visible text
 
     def visit(text: str, cm: Any, tm: Any, _font: Any, font_size: Any) -> None:
         try:
             matrix = _multiply([float(v) for v in tm], [float(v) for v in cm])
             y = matrix[5]
             size = abs(float(font_size)) * math.hypot(matrix[2], matrix[3])
+            if text.strip() and size > 0:
+                placed.append((y, matrix[4], size, _advance(text.strip())))
         except (TypeError, ValueError):
             y = size = None
         fragments.append((text, y, size))
 
     raw = page.extract_text(visitor_text=visit) or ""
+    columns = column_rows(placed)
     if "".join(f[0] for f in fragments) != raw:
-        return raw, [Line(t) for t in raw.split("\n")]
+        return raw, [Line(t) for t in raw.split("\n")], columns
 
     lines: list[Line] = []
     text, y, size = "", None, None
@@ -70,7 +84,30 @@ def extract_lines(page: PageObject) -> tuple[str, list[Line]]:
                 y, size = frag_y, frag_size  # a line sits where its first visible fragment does
             text += piece
     lines.append(Line(text, y, size))
-    return raw, lines
+    return raw, lines, columns
+
+
+def _advance(text: str) -> float:
+    """A rough width in font sizes: half a size a Latin character, a full size a Chinese one."""
+    return sum(1.0 if is_cjk(ch) else _CHAR_WIDTH for ch in text)
+
+
+def column_rows(placed: list[tuple[float, float, float, float]]) -> int:
+    """Baselines on which pieces of text stand a column gap apart, with at least two of their
+    column starts shared by another such baseline: a table's rows line their cells up, while
+    a formula's or a figure's labels stand apart at random."""
+    rows: dict[int, list[tuple[float, float, float]]] = {}
+    for y, x, size, advance in placed:
+        rows.setdefault(round(y), []).append((x, size, advance))
+    starts: list[set[int]] = []
+    for pieces in rows.values():
+        pieces.sort()
+        ends = [(x + advance * size, size) for x, size, advance in pieces]
+        after_gap = {round(nxt[0] / 2) for (end, size), nxt in zip(ends, pieces[1:]) if nxt[0] - end > COLUMN_GAP * size}
+        if after_gap:
+            starts.append(after_gap | {round(pieces[0][0] / 2)})
+    return sum(1 for i, own in enumerate(starts)
+               if any(len(own & other) >= 2 for j, other in enumerate(starts) if j != i))
 
 
 def body_size(lines: list[Line]) -> float | None:

@@ -106,7 +106,7 @@ def read_pages(path: Path, numbers: list[int], budget_s: float = BUDGET_S,
                 if number in if_scanned and not _mostly_image(page):
                     continue
             except Exception as exc:  # noqa: BLE001 - a page PDFium cannot load is left as it was
-                log.warning("OCR could not load page %s: %s", number, exc)
+                log.debug("OCR could not load page %s: %s", number, exc)
                 continue
             try:
                 engine = _load_engine()  # loaded for the first page that needs it
@@ -119,7 +119,7 @@ def read_pages(path: Path, numbers: list[int], budget_s: float = BUDGET_S,
             try:
                 result.pages[number] = page_lines(_recognise(engine, page))
             except Exception as exc:  # noqa: BLE001 - one page's failure costs that page only
-                log.warning("OCR of page %s failed: %s", number, exc)
+                log.debug("OCR of page %s failed: %s", number, exc)
     finally:
         document.close()
     return result
