@@ -14,7 +14,7 @@ from ingest.pipeline import IngestFatal, ingest, remove_document
 from ingest.settings import Settings
 from ingest.store import DocumentRecord
 from ui.page_engine import IndexFacts
-from ui.page_render import escape_markdown, human_size, pages_or_rows, when
+from ui.page_render import counted, escape_markdown, human_size, pages_or_rows, when
 from ui.page_uploads import LOCK_TIMEOUT_S, ProgressBars, short_outcome
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def render_library(settings: Settings, facts: IndexFacts) -> None:
         render_empty_state()
         return
     failed = len(facts.documents) - len(facts.indexed)
-    summary = f"{len(facts.indexed)} document{'s' if len(facts.indexed) != 1 else ''} · {facts.chunks} chunks"
+    summary = f"{counted(len(facts.indexed), 'document')} · {counted(facts.chunks, 'chunk')}"
     if failed:
         summary += f" · {failed} could not be read"
     st.caption(f"{summary} · index {human_size(facts.size_bytes)} on disk")
@@ -156,7 +156,7 @@ def remove_documents(settings: Settings, paths: list[str], labels: dict[str, str
                 extra = " and its uploaded copy deleted"
             except OSError as exc:
                 extra = f" (its uploaded copy could not be deleted: {exc.strerror or exc})"
-        messages.append(("success", f"Removed **{name}** from the library ({chunks} chunks){extra}."))
+        messages.append(("success", f"Removed **{name}** from the library ({counted(chunks, 'chunk')}){extra}."))
     return messages
 
 

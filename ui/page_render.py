@@ -200,12 +200,16 @@ def when(iso: str | None) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M")
 
 
+def counted(n: int, unit: str) -> str:
+    """"1 chunk", "3 chunks"."""
+    return f"{n} {unit}{'s' if n != 1 else ''}"
+
+
 def pages_or_rows(pages: int | None, rows: int | None, name: str = "") -> str:
     """"5 pages", "12 rows" (a deck's pages are its slides: "3 slides")."""
     parts = []
     if pages:
-        unit = "slide" if name.lower().endswith(".pptx") else "page"
-        parts.append(f"{pages} {unit}{'s' if pages != 1 else ''}")
+        parts.append(counted(pages, "slide" if name.lower().endswith(".pptx") else "page"))
     if rows:
-        parts.append(f"{rows} row{'s' if rows != 1 else ''}")
+        parts.append(counted(rows, "row"))
     return ", ".join(parts)

@@ -9,7 +9,7 @@ from ingest.models import short_name
 from ingest.settings import Settings
 from rag.answerability import DEFAULT_DENSE_THRESHOLD
 from ui.page_engine import IndexFacts
-from ui.page_render import escape_markdown, human_size
+from ui.page_render import counted, escape_markdown, human_size
 
 # Offsets around the calibrated refusal threshold (best dense cosine a passage must reach).
 # E5 scores of related text cluster within a few hundredths, so small steps matter.
@@ -69,6 +69,6 @@ def render_info(settings: Settings, facts: IndexFacts, model_problem: str | None
     st.sidebar.markdown(f"**Embedding model**  \n{embed}")
     size = human_size(facts.size_bytes) if facts.exists else "not created yet"
     n = len(facts.indexed)
-    docs = f" · {n} document{'s' if n != 1 else ''}, {facts.chunks} chunks" if facts.exists else ""
+    docs = f" · {counted(n, 'document')}, {counted(facts.chunks, 'chunk')}" if facts.exists else ""
     st.sidebar.markdown(f"**Index**  \n`{settings.index_dir}`  \n{size}{docs}")
     st.sidebar.markdown(f"**Uploaded files**  \n`{settings.uploads_dir}`")

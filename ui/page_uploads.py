@@ -20,7 +20,7 @@ from ingest.pipeline import IngestFatal, ingest
 from ingest.reports import FileReport, ProgressEvent
 from ingest.settings import Settings
 from ingest.uploads import SavedUpload, save_upload
-from ui.page_render import escape_markdown, pages_or_rows
+from ui.page_render import counted, escape_markdown, pages_or_rows
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class ProgressBars:
 
 def short_outcome(status: str, chunks: int = 0) -> str:
     return {
-        "indexed": f"indexed ({chunks} chunks)",
+        "indexed": f"indexed ({counted(chunks, 'chunk')})",
         "unchanged": "already indexed",
         "failed": "failed",
         "skipped": "not a supported format",
@@ -229,7 +229,7 @@ def render_results(results: Sequence[UploadResult]) -> None:
     for r in results:
         name = f"**{escape_markdown(r.name)}**"
         if r.status == "indexed":
-            detail = ", ".join(x for x in (pages_or_rows(r.pages, r.rows, r.name), f"{r.chunks} chunks") if x)
+            detail = ", ".join(x for x in (pages_or_rows(r.pages, r.rows, r.name), counted(r.chunks, "chunk")) if x)
             st.markdown(f":green[:material/check_circle:] {name} · indexed · {detail}")
             for warning in r.warnings[:3]:
                 st.caption(f"{escape_markdown(r.name)}: {escape_markdown(warning, code=True)}")

@@ -379,6 +379,14 @@ def test_pages_or_rows_names_a_deck_by_its_slides():
     assert pages_or_rows(None, 12, "rates.csv") == "12 rows"
 
 
+def test_one_chunk_is_not_counted_as_chunks():
+    from ui.page_render import counted
+    from ui.page_uploads import short_outcome
+
+    assert counted(1, "chunk") == "1 chunk" and counted(0, "chunk") == "0 chunks" and counted(7, "chunk") == "7 chunks"
+    assert short_outcome("indexed", 1) == "indexed (1 chunk)"
+
+
 def test_table_markdown_shows_one_row_a_line_the_quoted_ones_marked():
     from ui.page_render import escape_markdown, table_markdown
 
