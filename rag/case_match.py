@@ -238,11 +238,20 @@ def matching_case(question: str, passages: list[tuple[int, str, bool]]) -> CaseH
                 return CaseHint(n, picks.pop()[:MAX_HINT_CHARS])
             continue  # two lists (or a tie within one) fit: nothing stands out in this passage
         if is_table and by_words is None:
-            t_scores = _term_scores(items, terms)
+            t_scores = _term_scores([_labelled_fields(row) for row in items], terms)
             best = _single_best(items, [0] * len(items), t_scores) if max(t_scores) >= 1 else None
             if best is not None:
                 by_words = CaseHint(n, _fields_asked(best, terms + _years(question))[:MAX_HINT_CHARS])
     return by_words
+
+
+def _labelled_fields(row: str) -> str:
+    """The "header: value" fields of a table row, without the pieces of a free-text cell that
+    ran on past a ";" ("Changes: Mileage rate revised; receipt threshold raised; corporate card
+    section added"). A row is picked by the values of its columns (a city, a grade), not by a
+    remark: "What is the monthly limit on the corporate card?" had picked a document-history
+    row, and the model repeated the case line as its answer."""
+    return "; ".join(f for f in row.split(";") if ":" in f or "：" in f)
 
 
 def _years(question: str) -> list[str]:

@@ -118,3 +118,13 @@ def test_cases_split_lines_semicolons_and_sentences():
 def test_cases_of_other_policies(question, passage, expected):
     hint = matching_case(question, [(1, passage, False)])
     assert hint is not None and expected in hint.text
+
+
+def test_a_row_is_not_picked_by_a_remark_that_runs_on_past_its_cell():
+    history = ("Version: 3.0; Effective: 2023-07-01; Changes: City tiers introduced; hotel booking moved.\n"
+               "Version: 3.1; Effective: 2024-01-01; Changes: Mileage rate revised; corporate card section added.\n"
+               "Version: 3.2; Effective: 2025-01-01; Changes: Per diem rates updated.")
+    assert matching_case("What is the monthly limit on the corporate card?", [(1, history, True)]) is None
+    # the labelled part of the same cell still picks its row
+    hint = matching_case("When was the mileage rate revised?", [(1, history, True)])
+    assert hint is not None and hint.text.startswith("Version: 3.1")
