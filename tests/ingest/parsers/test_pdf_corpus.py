@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.blocks import ParseError, ParseResult
+from ingest.blocks import BlockKind, ParseError, ParseResult
 from ingest.parsers.pdf import parse
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "eval" / "parse-corpus" / "pdf"
@@ -137,3 +137,13 @@ def test_corpus_long_book_fast_with_sections_and_without_headers() -> None:
 def test_corpus_fake_bold_resume_deduplicated() -> None:
     texts = [b.text for b in _indexed("plumber-issue-71-duplicate-chars-zh.pdf").blocks if b.page == 2]
     assert texts.count("读写能力") == 2  # once per language, not twice each
+
+
+def test_corpus_table_over_sixteen_pages_is_read_as_labelled_records() -> None:
+    result = _indexed("plumber-ca-warn-report.pdf")
+    rows = [b for b in result.blocks if b.kind is BlockKind.TABLE]
+    assert len(rows) > 600 and {b.page for b in rows} == set(range(1, 17))
+    # page 2 goes on without a header row: its records carry page 1's labels
+    first_overleaf = next(b for b in rows if b.page == 2)
+    assert first_overleaf.text.startswith("Notice Date: 07/17/2015; Effective: 09/18/2015;")
+    assert "Company: Boeing Company; City: Huntington Beach" in first_overleaf.text
