@@ -64,8 +64,8 @@ def parse(path: Path) -> ParseResult:
 
 def parse_binary(path: Path, renamed_as: str | None = None) -> ParseResult:
     """A Word 97-2003 binary document; ``renamed_as`` notes the name it came under (.docx)."""
-    text = _read(path)
-    result = _Builder(text).result(_title(path), path.stem)
+    text, title = _read(path)
+    result = _Builder(text).result(title, path.stem)
     if renamed_as:
         result.warnings.insert(0, f"read as {renamed_as}")
     return result
@@ -76,7 +76,8 @@ def _renamed(result: ParseResult, what: str) -> ParseResult:
     return result
 
 
-def _read(path: Path) -> DocText:
+def _read(path: Path) -> tuple[DocText, str]:
+    """The document's text and its own title, from one opening of the container."""
     try:
         with olefile.OleFileIO(str(path)) as ole:
             if not ole.exists("WordDocument"):
@@ -87,7 +88,8 @@ def _read(path: Path) -> DocText:
             if any(ole.get_size(n) > MAX_STREAM_BYTES for n in names):
                 raise ParseError(f"too large: a stream exceeds {MAX_STREAM_BYTES // 2**20} MB")
             streams = {n: ole.openstream(n).read() for n in names}
-        return read_doc(streams.pop("WordDocument"), streams)
+            title = _title(ole)
+        return read_doc(streams.pop("WordDocument"), streams), title
     except ParseError:
         raise
     except DocFormatError as exc:
@@ -96,11 +98,10 @@ def _read(path: Path) -> DocText:
         raise ParseError(f"{_not_doc(path)}: {type(exc).__name__}: {str(exc)[:120]}") from exc
 
 
-def _title(path: Path) -> str:
+def _title(ole: olefile.OleFileIO) -> str:
     """The document's own title from its summary information, when it names one."""
     try:
-        with olefile.OleFileIO(str(path)) as ole:
-            meta = ole.get_metadata()
+        meta = ole.get_metadata()
         raw, codepage = meta.title or b"", (meta.codepage or 0) & 0xFFFF
     except Exception:  # noqa: BLE001 - a title is a nicety; a damaged property set costs only it
         return ""
