@@ -35,8 +35,13 @@ _OTHER_OLE = (
 )
 
 
+def _suffix(path: Path) -> str:
+    """The name the file came under (.doc, .wps, .dot), for messages about what it really is."""
+    return path.suffix.lower() or ".doc"
+
+
 def _not_doc(path: Path) -> str:
-    suffix = path.suffix.lower() or ".doc"
+    suffix = _suffix(path)
     return f"not a valid {suffix} file (corrupt, or a different format renamed to {suffix})"
 
 
@@ -48,7 +53,7 @@ def parse(path: Path) -> ParseResult:
             head = fh.read(512)
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}") from exc
-    suffix = path.suffix.lower() or ".doc"
+    suffix = _suffix(path)
     if head.startswith(_CFB_SIGNATURE):
         return parse_binary(path)
     if zipfile.is_zipfile(path):
@@ -82,8 +87,7 @@ def _read(path: Path) -> tuple[DocText, str]:
         with olefile.OleFileIO(str(path)) as ole:
             if not ole.exists("WordDocument"):
                 reason = next((why for stream, why in _OTHER_OLE if ole.exists(stream)), None)
-                suffix = path.suffix.lower() or ".doc"
-                raise ParseError(reason.format(suffix=suffix) if reason else f"{_not_doc(path)}: no WordDocument stream")
+                raise ParseError(reason.format(suffix=_suffix(path)) if reason else f"{_not_doc(path)}: no WordDocument stream")
             names = ["WordDocument"] + [n for n in ("0Table", "1Table") if ole.exists(n)]
             if any(ole.get_size(n) > MAX_STREAM_BYTES for n in names):
                 raise ParseError(f"too large: a stream exceeds {MAX_STREAM_BYTES // 2**20} MB")

@@ -147,18 +147,20 @@ def _ocr_missing_text(path: Path, pages: list[_Page]) -> list[str]:
     def wanted(page: _Page) -> bool:
         chars = sum(len(line) for line in page.lines)
         return not page.failed and not page.forms and (page.garbage or (page.has_images and chars < SPARSE_TEXT_CHARS))
-    numbers = [p.number for p in pages if wanted(p)]
-    if not numbers:
+    candidates = [p for p in pages if wanted(p)]
+    if not candidates:
         return []
-    sparse = frozenset(p.number for p in pages if p.number in numbers and not p.garbage and any(p.lines))
+    numbers = [p.number for p in candidates]
+    sparse = frozenset(p.number for p in candidates if not p.garbage and any(p.lines))
     result = read_pages(path, numbers, if_scanned=sparse)
     for page in pages:
         read = result.pages.get(page.number)
         page.ocr_tried = read is not None
         if read is not None and _ocr_usable(page, read.lines):
             page.lines, page.large, page.garbage, page.ocr = read.lines, read.large, False, True
+    unreadable = [n for n in numbers if n not in sparse]  # a cover with its title is no loss
     if result.unavailable:
-        return [f"{page_ranges(numbers)}: {result.unavailable}"]
+        return [f"{page_ranges(unreadable)}: {result.unavailable}"] if unreadable else []
     if result.not_read:
         return [f"{page_ranges(result.not_read)}: not read by OCR (its time bound of {BUDGET_S:.0f} s was reached)"]
     return []

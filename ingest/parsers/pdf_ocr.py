@@ -14,12 +14,12 @@ text layer's lines.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
+from ingest.settings import physical_cores
 from ingest.textutil import is_cjk
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ def _load_engine():
     if _engine is None:
         from rapidocr_onnxruntime import RapidOCR  # the optional extra; ImportError when absent
 
-        threads = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-        _engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False)
+        _engine = RapidOCR(intra_op_num_threads=physical_cores(), inter_op_num_threads=1, use_cls=False)
     return _engine
 
 
