@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Iterator
 from ingest.settings import Settings
 from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide, stand_in_allowed
 from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_headings, strip_echoed_labels, strip_markers
+from rag.copies import copied_passage
 from rag.conversation import resolve
-from rag.extractive import extract
+from rag.extractive import best_sentence, extract
 from rag.figures import unstated_figures
 from rag.focus import focused_text
 from rag.passages import Passage, close_to_best
@@ -80,6 +81,8 @@ class Answer:
             return "no language model"
         if any(n.startswith(INVENTED_FIGURE) for n in self.notes):
             return "the model's answer states a figure no passage states; the closest sentences"
+        if COPIED_PASSAGE in self.notes:
+            return "the model wrote out a passage instead of answering; the closest sentences"
         return ("the model's answer is not in the passages" if UNSUPPORTED_REPLY in self.notes
                 else "the model found no answer") + "; the closest sentences"
 
@@ -130,6 +133,7 @@ _UNFILLED = re.compile(rf"(^|[.!?。！？\n]{MARKER_RUN})[^.!?。！？\n]*?(?:
 UNFINISHED_LEFT_OUT = "its unfinished last sentence is left out"
 INVENTED_FIGURE = "the model's answer states "  # + "30, which no passage states; showing ..."
 FEW_TERMS_REFUSED = "the model gave no answer the passages hold, and they hold few of the question's words"
+COPIED_PASSAGE = "the model wrote out a passage instead of answering; showing the closest sentences instead"
 UNSUPPORTED_REPLY = "the model's answer is not in the passages; showing the closest sentences instead"
 
 
@@ -309,6 +313,11 @@ class Answerer:
         # says 5) is invented, however well the words around it match (rag/figures.py).
         invented = unstated_figures(cited.text, _prompt_text(prompt)) if cited is not None and not unsupported else []
         unsupported = unsupported or bool(invented)
+        # A passage written out from its top instead of an answer (rag/copies.py).
+        copied = (cited is not None and not unsupported and not cancelled
+                  and copied_passage(claims, shown, [pp.text for pp in prompt.passages],
+                                     best_sentence(question, shown, self.retriever.vocabulary())) is not None)
+        unsupported = unsupported or copied
         if cited is not None and cited.text.strip() and not unsupported or cancelled:
             # (stopped by the user: what was written so far, never a substitute)
             yield finish(cited.text if cited else "", False, "llm", cited.citations if cited else [],
@@ -330,6 +339,8 @@ class Answerer:
                 if invented:  # its words may well be the passages' own: only the figure is named
                     notes.append(f"{INVENTED_FIGURE}{', '.join(invented)}, which no passage states; "
                                  "showing the closest sentences instead")
+                elif copied:
+                    notes.append(COPIED_PASSAGE)
                 else:
                     notes.append(UNSUPPORTED_REPLY if unsupported else
                                  "the model found no answer in the passages; showing the closest sentences instead")

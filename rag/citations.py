@@ -109,8 +109,19 @@ def strip_echoed_headings(answer: str, passages: list[Passage]) -> str:
     Whole lines only. A reply that is nothing but headings ("[1] 第四章 休假" for "今年的年假没休完
     可以留到明年吗？") becomes empty, so that it is treated like a reply of markers only."""
     headings = passage_headings(passages)
-    kept = [line for line in answer.split("\n") if heading_key(line) not in headings]
+    kept = [line for line in answer.split("\n") if not _headings_only(line, headings)]
     return "\n".join(kept) if any(strip_markers(line).strip() for line in kept) else ""
+
+
+def _headings_only(line: str, headings: set[str]) -> bool:
+    """The line is one heading, or headings one after another with their markers between them
+    ("[1] 三、网站规划与推广营销进度[2] [1] 四、技术方案 > 3、网页设计[2]": the model listing the
+    places it was shown instead of what they say)."""
+    if heading_key(line) in headings:
+        return True
+    pieces = [heading_key(piece) for piece in _MARKER.split(line)[::2]]
+    pieces = [piece for piece in pieces if piece]
+    return len(pieces) > 1 and all(piece in headings for piece in pieces)
 
 
 _MARKER_AS_NOUN = re.compile(r"[ \t]+(?:in|from|of|by|see|to)[ \t]+(?=(?:" + _MARKER.pattern + r")+[ \t]*[,;:.](?:\s|$))", re.I)

@@ -50,6 +50,32 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
     with "due" ("The report is due 45 days after ..."), not by the one repeating the subject
     ("The standing trustee must submit an annual report ..."). Rarity over the whole index, not
     over the shown passages: that local variant was tried and was noise (EVAL.md)."""
+    best_per_passage = _best_per_passage(question, passages, vocabulary)
+    if not best_per_passage:
+        return ""
+    top = max(b[0] for b in best_per_passage)
+    kept = sorted((b for b in best_per_passage if b[0] >= RELATIVE_FLOOR * top), reverse=True)
+    # The same sentence in another passage (a notice copied onto several pages) is said once,
+    # citing each: it was shown up to three times over (6 of 16 extracted Chinese dev answers).
+    markers: dict[str, str] = {}  # the sentences said, by their text with spacing normalised -> markers
+    said: dict[str, str] = {}  # ...and as written
+    used = 0
+    for _, n, sentences in sorted(kept[:max_sentences], key=lambda b: b[1]):
+        if used >= max_sentences + 1:
+            break
+        text = " ".join(sentences)
+        key = " ".join(text.split())
+        if key not in markers:
+            said[key], markers[key] = text, ""
+            used += len(sentences)
+        markers[key] += f"[{n}]"
+    return " ".join(said[key] + marks for key, marks in markers.items())
+
+
+def _best_per_passage(question: str, passages: list[Passage],
+                      vocabulary: Vocabulary | None) -> list[tuple[float, int, list[str]]]:
+    """Each passage's best sentence (with the one after it when it is a lead-in): its score,
+    weighed down a little by the passage's rank, the passage's number and the sentences."""
     terms = set(query_terms(question))
     best_per_passage: list[tuple[float, int, list[str]]] = []  # score, passage n, sentences
     for n, passage in enumerate(passages, 1):
@@ -72,22 +98,11 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
             chosen.append(sentences[i + 1])
         # earlier passages rank higher in retrieval: weigh that in
         best_per_passage.append((score * (1.0 - 0.1 * (n - 1)), n, chosen))
-    if not best_per_passage:
-        return ""
-    top = max(b[0] for b in best_per_passage)
-    kept = sorted((b for b in best_per_passage if b[0] >= RELATIVE_FLOOR * top), reverse=True)
-    # The same sentence in another passage (a notice copied onto several pages) is said once,
-    # citing each: it was shown up to three times over (6 of 16 extracted Chinese dev answers).
-    markers: dict[str, str] = {}  # the sentences said, by their text with spacing normalised -> markers
-    said: dict[str, str] = {}  # ...and as written
-    used = 0
-    for _, n, sentences in sorted(kept[:max_sentences], key=lambda b: b[1]):
-        if used >= max_sentences + 1:
-            break
-        text = " ".join(sentences)
-        key = " ".join(text.split())
-        if key not in markers:
-            said[key], markers[key] = text, ""
-            used += len(sentences)
-        markers[key] += f"[{n}]"
-    return " ".join(said[key] + marks for key, marks in markers.items())
+    return best_per_passage
+
+
+def best_sentence(question: str, passages: list[Passage], vocabulary: Vocabulary | None = None) -> str | None:
+    """The sentence ``extract`` would put first: the one holding most of the question's terms,
+    weighed by their rarity and the passage's rank; None when no sentence holds any."""
+    candidates = _best_per_passage(question, passages, vocabulary)
+    return " ".join(max(candidates, key=lambda b: (b[0], -b[1]))[2]) if candidates else None

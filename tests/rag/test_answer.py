@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from rag.answer import FEW_TERMS_REFUSED, MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished, reply_claims
+from rag.answer import COPIED_PASSAGE, FEW_TERMS_REFUSED, MIN_PROMPT_PASSAGES, UNSUPPORTED_REPLY, Answerer, drop_unfinished, reply_claims
 from rag.answerability import STAND_IN_MIN_COVERAGE, support_score
 from rag.generation import Decoding, GenerationStats, clear_llm_cache
 
@@ -208,6 +208,23 @@ def test_a_reply_stating_a_figure_no_passage_states_is_not_shown_as_the_answer(r
     answerer._llm = _FixedReplyModel(answerer.llm().real, "Employees receive 25 days of annual leave per year.[1]")
     answer = answerer.answer("How many days of annual leave do employees receive?")
     assert answer.mode == "llm" and answer.text == "Employees receive 25 days of annual leave per year.[1]"
+
+
+def test_a_passage_written_out_from_its_top_gives_way_to_the_closest_sentences(rag_settings):
+    """The 0.5B model answered "婚假有几天？" by copying the sick-leave article, sentence by
+    sentence; every sentence is supported, none answers (rag/copies.py)."""
+    answerer = Answerer(rag_settings)
+    copy = "Annual leave policy\nEmployees receive 25 days of annual leave per year.[1] Unused days expire on 31 March.[1]"
+    answerer._llm = _FixedReplyModel(answerer.llm(), copy)
+    answer = answerer.answer("How many days of sick leave are paid in full?")
+    assert answer.mode == "extractive" and answer.raw == copy
+    assert "Sick leave is paid in full for the first 10 days." in answer.text and answer.citations
+    assert COPIED_PASSAGE in answer.notes
+    assert answer.extracted_because == "the model wrote out a passage instead of answering; the closest sentences"
+    # the one sentence that answers, copied, is the answer
+    answerer._llm = _FixedReplyModel(answerer.llm().real, "Sick leave is paid in full for the first 10 days.[1]")
+    answer = answerer.answer("How many days of sick leave are paid in full?")
+    assert answer.mode == "llm" and answer.text == "Sick leave is paid in full for the first 10 days.[1]"
 
 
 @pytest.mark.parametrize("reply", ["[1] [2]", "Quarterly bonuses reward punctual invoicing.",

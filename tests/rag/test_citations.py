@@ -138,6 +138,10 @@ def test_a_heading_copied_from_a_passage_is_not_a_claim():
     assert strip_echoed_headings("See Tips for Claims before you travel.", headed) == "See Tips for Claims before you travel."
     assert strip_echoed_headings("Tips for Claims", headed) == ""
     assert strip_echoed_headings("[1] Tips for Claims\n[2] TRAVEL: Mileage", headed) == ""
+    # headings one after another on one line, markers between them, are headings only too
+    assert strip_echoed_headings("[1] Tips for Claims[2] [1] EXPENSES > Tips for Claims[2] TRAVEL: Mileage", headed) == ""
+    assert strip_echoed_headings("Tips for Claims[1] Claims are due in 30 days.[1]", headed) == \
+        "Tips for Claims[1] Claims are due in 30 days.[1]"
     assert strip_echoed_headings("Tips for Claims", PASSAGES) == "Tips for Claims"  # no sections, nothing to match
     # the same heading with other punctuation between its parts is the same heading
     assert strip_echoed_headings("TRAVEL - Mileage\nThe mileage rate is USD 0.62 per mile.", headed) == \

@@ -1,0 +1,117 @@
+"""Re-run an answered evaluation with the model's recorded replies instead of generating again.
+
+Everything `docqa ask` does after the model has written (echoes and labels removed, claims cited,
+unsupported or invented figures replaced by extracted sentences, refusals) is code, and a full
+answered run takes 15-50 minutes on 2 cores, most of it generation. Greedy decoding writes the
+same reply to the same prompt, so for a change that leaves the prompts alone, feeding each
+question's recorded reply (`raw` in a `docqa eval --out` file) through today's code gives the
+figures a full run would. A prompt that is no longer the same length in tokens as when the reply
+was recorded (the change touched retrieval or the prompt) is counted and named: its replayed
+verdict is not a measurement.
+
+    python bench/replay.py RECORDS.jsonl QUESTIONS.jsonl --docs DIR --index DIR [--out F] [--json]
+
+Needs the chat model (DOCQA_LLM) for its tokenizer and the index the records were made on.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+
+from ingest.settings import Settings
+from rag import answer as answer_module
+from rag.eval.metrics import format_table
+from rag.eval.runner import EvalOptions, run_eval, write_records
+from rag.streaming import Generation, GenerationStats
+
+
+class ReplayLLM:
+    """The loaded model's tokenizer and settings; `stream` returns the recorded reply."""
+
+    def __init__(self, llm, replies: dict[str, dict], max_new_tokens: int) -> None:
+        self._llm = llm
+        self._replies = replies
+        self._max_new_tokens = max_new_tokens
+        self.question: str | None = None  # the question being answered (set by the patched answer)
+        self.prompt_changed: list[str] = []
+        self.missing: list[str] = []
+
+    def __getattr__(self, name):  # tokenizer, count_tokens, prompt_tokens, decoding, name ...
+        return getattr(self._llm, name)
+
+    def stream(self, messages, *, max_new_tokens, cancel=None, timeout_s=None, decoding=None) -> Generation:
+        record = self._replies.get(self.question or "")
+        raw = (record or {}).get("raw") or ""
+        tokens = (record or {}).get("timings") or {}
+        prompt_tokens = self._llm.prompt_tokens(messages)
+        if record is None:
+            self.missing.append(self.question or "")
+        elif tokens.get("tokens_in") not in (None, prompt_tokens):
+            self.prompt_changed.append(record["question"]["id"])
+        completion = tokens.get("tokens_out") or 0
+        # A reply that used every token allowed was cut there (drop_unfinished applies).
+        reason = "max_tokens" if completion >= min(max_new_tokens, self._max_new_tokens) else "eos"
+        generation = Generation(threading.Event())
+
+        def pieces():
+            yield raw
+            generation.stats = GenerationStats(prompt_tokens, completion, 0.0, 0.0, reason)
+
+        generation._pieces = pieces()
+        return generation
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("records", type=Path, help="a `docqa eval --out` file of an answered run")
+    ap.add_argument("questions", type=Path)
+    ap.add_argument("--docs", type=Path, required=True)
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    settings = Settings.load().replace(index_dir=args.index)
+    records = [json.loads(line) for line in args.records.open(encoding="utf-8")]
+    replies = {r["question"]["question"].strip(): r for r in records if r.get("mode")}
+    real_llm = answer_module.Answerer.llm
+    replay: dict[str, ReplayLLM] = {}
+
+    def llm(self):
+        loaded = real_llm(self)
+        if loaded is None:
+            return None
+        if "llm" not in replay:
+            replay["llm"] = ReplayLLM(loaded, replies, settings.max_new_tokens)
+        return replay["llm"]
+
+    real_answer = answer_module.Answerer.answer
+
+    def answer(self, question, *a, **kw):
+        if "llm" in replay:
+            replay["llm"].question = question.strip()
+        return real_answer(self, question, *a, **kw)
+
+    answer_module.Answerer.llm = llm
+    answer_module.Answerer.answer = answer
+    summary, out_records, info = run_eval(args.questions, args.docs, settings, EvalOptions(k=args.k))
+    details = info.pop("details", {})
+    if args.out:
+        write_records(args.out, out_records, details)
+    player = replay.get("llm")
+    stale = {"prompt_changed": player.prompt_changed if player else [], "no_record": player.missing if player else []}
+    if args.json:
+        print(json.dumps({"run": info, "summary": summary, "replay": stale}, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(summary))
+        print(f"replayed {len(records)} records; prompts changed: {', '.join(stale['prompt_changed']) or 'none'}; "
+              f"no record: {len(stale['no_record'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
