@@ -141,6 +141,10 @@ def run_eval_cmd(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail("eval", str(exc))
     details = info.pop("details", {})
+    if outside := info["documents_outside_docs"]:
+        print(f"docqa eval: note: the index {info['index']} also holds {outside} document{'s' * (outside != 1)} "
+              f"from outside {args.docs}; they were searched too, so these figures are not the set's alone "
+              "(give --index a folder of its own)", file=sys.stderr)
     if args.out:
         write_records(args.out, records, details)
     if args.json:

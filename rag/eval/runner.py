@@ -83,6 +83,9 @@ def run_eval(
         "mode": options.mode, "fusion": options.fusion,
         "dense_weight": settings.dense_weight if options.dense_weight is None else options.dense_weight,
     }
+    # An index shared with other folders is searched whole: their documents compete for the top
+    # k and change the word weights, so figures taken on it are not the set's own.
+    info["documents_outside_docs"] = _documents_outside(settings.index_dir, docs)
     retriever = Retriever(settings)
     answerer = reranker = None
     info["rerank"] = "off" if options.no_llm else settings.rerank
@@ -117,6 +120,20 @@ def run_eval(
     info["seconds"] = round(time.perf_counter() - started, 1)
     info["details"] = details
     return summarize(records), records, info
+
+
+def _documents_outside(index_dir: Path, docs: Path) -> int:
+    from ingest.index import IndexError_, IndexReader
+
+    try:
+        reader = IndexReader(index_dir)
+    except IndexError_:
+        return 0
+    try:
+        root = docs.resolve()
+        return sum(1 for d in reader.store.documents() if not Path(d.path).is_relative_to(root))
+    finally:
+        reader.close()
 
 
 def _brief(item: RetrievedItem) -> dict:

@@ -63,6 +63,24 @@ def test_retrieval_only_on_an_unseen_mixed_format_set(eval_set, capsys, tmp_path
     assert set(report["summary"]["by_lang"]) == {"en", "zh"}
 
 
+def test_an_index_holding_another_folder_is_named_in_a_note(eval_set, capsys, tmp_path):
+    docs, questions = eval_set
+    index = tmp_path / "shared-index"
+    args = ["eval", str(questions), "--docs", str(docs), "--mode", "lexical", "--retrieval-only", "--index", str(index), "--json"]
+    assert main(args) == 0
+    first = capsys.readouterr()
+    assert json.loads(first.out)["run"]["documents_outside_docs"] == 0 and "note:" not in first.err
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "memo.txt").write_text("Parking at the office is free for visitors.\n", encoding="utf-8")
+    assert main(["ingest", str(other), "--index", str(index)]) == 0
+    capsys.readouterr()
+    assert main(args) == 0
+    second = capsys.readouterr()
+    assert json.loads(second.out)["run"]["documents_outside_docs"] == 1
+    assert "also holds 1 document from outside" in second.err and "--index a folder of its own" in second.err
+
+
 def test_answered_without_a_model_scores_answers_citations_and_refusals(eval_set, capsys, tmp_path):
     code, report, records = run_eval(eval_set, capsys, tmp_path, "--no-llm")
     assert code == 0
