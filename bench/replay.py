@@ -72,7 +72,36 @@ class ReplayLLM:
         return generation
 
 
-def main() -> int:
+def replay(records_path: Path, questions: Path, docs: Path, settings: Settings, k: int = 5):
+    """``run_eval`` with each question's recorded reply for the model's: (summary, records, run
+    info, {"prompt_changed": [ids], "no_record": [questions]})."""
+    records = [json.loads(line) for line in records_path.open(encoding="utf-8")]
+    replies = {r["question"]["question"].strip(): r for r in records if r.get("mode")}
+    real_llm, real_answer = answer_module.Answerer.llm, answer_module.Answerer.answer
+    player: dict[str, ReplayLLM] = {}
+
+    def llm(self):
+        loaded = real_llm(self)
+        if loaded is not None and "llm" not in player:
+            player["llm"] = ReplayLLM(loaded, replies, settings.max_new_tokens)
+        return player.get("llm") if loaded is not None else None
+
+    def answer(self, question, *a, **kw):
+        if "llm" in player:
+            player["llm"].question = question.strip()
+        return real_answer(self, question, *a, **kw)
+
+    answer_module.Answerer.llm, answer_module.Answerer.answer = llm, answer
+    try:
+        summary, out_records, info = run_eval(questions, docs, settings, EvalOptions(k=k))
+    finally:
+        answer_module.Answerer.llm, answer_module.Answerer.answer = real_llm, real_answer
+    used = player.get("llm")
+    stale = {"prompt_changed": used.prompt_changed if used else [], "no_record": used.missing if used else []}
+    return summary, out_records, info, stale
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("records", type=Path, help="a `docqa eval --out` file of an answered run")
     ap.add_argument("questions", type=Path)
@@ -81,42 +110,18 @@ def main() -> int:
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     settings = Settings.load().replace(index_dir=args.index)
-    records = [json.loads(line) for line in args.records.open(encoding="utf-8")]
-    replies = {r["question"]["question"].strip(): r for r in records if r.get("mode")}
-    real_llm = answer_module.Answerer.llm
-    replay: dict[str, ReplayLLM] = {}
-
-    def llm(self):
-        loaded = real_llm(self)
-        if loaded is None:
-            return None
-        if "llm" not in replay:
-            replay["llm"] = ReplayLLM(loaded, replies, settings.max_new_tokens)
-        return replay["llm"]
-
-    real_answer = answer_module.Answerer.answer
-
-    def answer(self, question, *a, **kw):
-        if "llm" in replay:
-            replay["llm"].question = question.strip()
-        return real_answer(self, question, *a, **kw)
-
-    answer_module.Answerer.llm = llm
-    answer_module.Answerer.answer = answer
-    summary, out_records, info = run_eval(args.questions, args.docs, settings, EvalOptions(k=args.k))
+    summary, out_records, info, stale = replay(args.records, args.questions, args.docs, settings, args.k)
     details = info.pop("details", {})
     if args.out:
         write_records(args.out, out_records, details)
-    player = replay.get("llm")
-    stale = {"prompt_changed": player.prompt_changed if player else [], "no_record": player.missing if player else []}
     if args.json:
         print(json.dumps({"run": info, "summary": summary, "replay": stale}, ensure_ascii=False, indent=2))
     else:
         print(format_table(summary))
-        print(f"replayed {len(records)} records; prompts changed: {', '.join(stale['prompt_changed']) or 'none'}; "
+        print(f"replayed {len(out_records)} questions; prompts changed: {', '.join(stale['prompt_changed']) or 'none'}; "
               f"no record: {len(stale['no_record'])}")
     return 0
 
