@@ -17,7 +17,7 @@ from rag.answerability import DEFAULT_DENSE_THRESHOLD, Decision, decide, stand_i
 from rag.citations import MARKER_RUN, Citation, cite, strip_echoed_headings, strip_echoed_labels, strip_markers
 from rag.copies import copied_passage
 from rag.conversation import resolve
-from rag.extractive import best_sentence, extract
+from rag.extractive import extract
 from rag.figures import unstated_figures
 from rag.focus import focused_text
 from rag.passages import Passage, close_to_best
@@ -315,8 +315,8 @@ class Answerer:
         unsupported = unsupported or bool(invented)
         # A passage written out from its top instead of an answer (rag/copies.py).
         copied = (cited is not None and not unsupported and not cancelled
-                  and copied_passage(claims, shown, [pp.text for pp in prompt.passages],
-                                     best_sentence(question, shown, self.retriever.vocabulary())) is not None)
+                  and copied_passage(claims, shown, [pp.text for pp in prompt.passages], question,
+                                     self.retriever.vocabulary()) is not None)
         unsupported = unsupported or copied
         if cited is not None and cited.text.strip() and not unsupported or cancelled:
             # (stopped by the user: what was written so far, never a substitute)
