@@ -303,7 +303,8 @@ class Answerer:
         shown = [pp.passage for pp in prompt.passages]
         refused_by_model = bool(_MODEL_REFUSAL.search(reply)) and len(reply) < 120
         claims = reply_claims(reply, shown)
-        cited = cite(claims, shown, [pp.text for pp in prompt.passages]) if claims and not refused_by_model else None
+        texts = [pp.text for pp in prompt.passages]  # as the model saw them
+        cited = cite(claims, shown, texts) if claims and not refused_by_model else None
         cancelled = bool(stats and stats.stopped_reason == "cancelled")
         # A reply no passage supports in any sentence (an echo of the question, "24" for a count
         # the passages give as 14, "午餐的平均价格是200元" from a page about something else) is not
@@ -315,7 +316,7 @@ class Answerer:
         unsupported = unsupported or bool(invented)
         # A passage written out from its top instead of an answer (rag/copies.py).
         copied = (cited is not None and not unsupported and not cancelled
-                  and copied_passage(claims, shown, [pp.text for pp in prompt.passages], question,
+                  and copied_passage(claims, shown, texts, question,
                                      self.retriever.vocabulary()) is not None)
         unsupported = unsupported or copied
         if cited is not None and cited.text.strip() and not unsupported or cancelled:

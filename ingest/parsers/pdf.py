@@ -75,6 +75,15 @@ class _Page:
     failed: str | None = None
     forms: list[str] = field(default_factory=list)
 
+    @property
+    def chars(self) -> int:
+        return sum(len(line) for line in self.lines)
+
+    @property
+    def sparse(self) -> bool:
+        """A few characters over images: most likely a scan with a stray label."""
+        return self.has_images and self.chars < SPARSE_TEXT_CHARS
+
 
 def parse(path: Path) -> ParseResult:
     """Parse ``path`` into page-numbered blocks, or raise ParseError with the reason."""
@@ -135,7 +144,7 @@ def _read_page(number: int, page: PageObject, warnings: list[str]) -> _Page:
         result.lines.append(text)
         result.ys.append(extracted[source].y)
     result.top = float(page.mediabox.top)
-    if sum(len(line) for line in result.lines) < SPARSE_TEXT_CHARS:
+    if result.chars < SPARSE_TEXT_CHARS:
         result.has_images = page_has_images(page)
     return result
 
@@ -145,8 +154,7 @@ def _ocr_missing_text(path: Path, pages: list[_Page]) -> list[str]:
     images; their lines then go through the same layout as any page's. Returns notes for the
     pages OCR could not reach."""
     def wanted(page: _Page) -> bool:
-        chars = sum(len(line) for line in page.lines)
-        return not page.failed and not page.forms and (page.garbage or (page.has_images and chars < SPARSE_TEXT_CHARS))
+        return not page.failed and not page.forms and (page.garbage or page.sparse)
     candidates = [p for p in pages if wanted(p)]
     if not candidates:
         return []
@@ -191,7 +199,7 @@ def _ocr_usable(page: _Page, lines: list[str]) -> bool:
     the figures of vertical Japanese is no reading of the page)."""
     text = "\n".join(lines)
     chars = sum(1 for c in text if not c.isspace())
-    had = sum(len(line) for line in page.lines)
+    had = page.chars
     if chars <= max(2 * had, had + SPARSE_TEXT_CHARS if had else 0) or assess(text).reason:
         return False
     return not page.garbage or chars >= OCR_MIN_SHARE * page.layer_chars
@@ -297,7 +305,7 @@ def _page_notes(pages: list[_Page]) -> list[str]:
     sparse = [
         p.number
         for p in pages
-        if p.has_images and not p.ocr and any(p.lines) and sum(len(line) for line in p.lines) < SPARSE_TEXT_CHARS
+        if p.sparse and not p.ocr and any(p.lines)
     ]
     read_by_ocr = [p.number for p in pages if p.ocr]
     notes = [f"{page_ranges(read_by_ocr)}: {OCR_NOTE}"] if read_by_ocr else []
