@@ -30,8 +30,9 @@ SECTION_SEP = " > "
 # whole words (textutil.repeats_heading, shared with the PDF section path). 8: a lead-in ending
 # in a colon never ends a chunk: it is carried into the chunk that holds what it introduces, on
 # the same page or (with the headings above it) over a page break; the few last lines of a
-# section that spill onto the next page join the page before them.
-CHUNKER_VERSION = 8
+# section that spill onto the next page join the page before them. 9: sentences no longer end at
+# abbreviations ("Fed. R. Bankr. P.", "sec. 4") or before a word in lower case (textutil).
+CHUNKER_VERSION = 9
 _Unit = tuple[str, Block, bool]  # (sentence, its block, first sentence of its block?)
 
 

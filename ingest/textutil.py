@@ -172,7 +172,23 @@ _SENT_END = re.compile(
     )""",
     re.VERBOSE,
 )
-_ABBREV = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "fig", "inc", "ltd", "co", "st", "jr", "sr"}
+# Abbreviations whose period never ends a sentence here: titles, company and legal forms, and the
+# citations of statutes and rules that regulations are full of ("11 U.S.C. § 343, Fed. R. Bankr. P.
+# 2003(b)" was cut into three "sentences", and a reply citing it was marked after "Fed." and "Bankr.").
+# A list, not a sentence-boundary library: pySBD and the like split Chinese by other rules (；ends a
+# clause here) and cost milliseconds a call, and this runs on every block at ingest and every passage
+# at question time.
+_ABBREV = {
+    "e.g", "i.e", "etc", "vs", "cf", "al", "viz", "approx", "fig", "no",  # "No. Of: 64" (a column heading)
+    "mr", "mrs", "ms", "messrs", "dr", "prof", "hon", "gen", "gov", "sen", "rep", "st", "jr", "sr",
+    "inc", "ltd", "co", "corp", "bros", "dept", "govt", "assn", "intl", "univ",
+    "fed", "bankr", "civ", "crim", "stat", "supp", "ann", "cir", "ct", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+}
+# ... and those that stand before a number ("Art. 5", "sec. 4", "pp. 12-14"); before
+# anything else their period may end a sentence ("as shown in the art.").
+_ABBREV_BEFORE_NUMBER = {"nos", "art", "arts", "sec", "secs", "para", "paras", "ch", "chap", "cl", "pt",
+                         "pts", "vol", "vols", "figs", "eq", "pp", "tel", "ext", "reg", "regs"}
 
 
 def join_sentences(sentences: list[str]) -> str:
@@ -200,7 +216,7 @@ def split_sentences(text: str) -> list[str]:
         for m in _SENT_END.finditer(line):
             end = m.end()
             piece = line[start:end]
-            if m.group(0).startswith(".") and _ends_with_abbrev(piece):
+            if m.group(0).startswith(".") and _not_an_end(piece, line[end:]):
                 continue
             piece = piece.strip()
             if piece:
@@ -212,9 +228,17 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _ends_with_abbrev(piece: str) -> bool:
+def _not_an_end(piece: str, rest: str) -> bool:
+    """The period closing ``piece`` is an abbreviation's, or the text goes on in lower case
+    ("paid by Acme Corp. and its affiliates"): not a sentence end."""
+    following = rest.lstrip()
+    if following[:1].islower() and following[:1].isascii():
+        return True
     word = re.findall(r"[A-Za-z.]+$", piece.rstrip(".”’\"')]"))
-    return bool(word) and word[0].lower().rstrip(".") in _ABBREV
+    if not word:
+        return False
+    word_lower = word[0].lower().rstrip(".")
+    return word_lower in _ABBREV or (word_lower in _ABBREV_BEFORE_NUMBER and following[:1].isdigit())
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")

@@ -59,6 +59,19 @@ def test_split_sentences_both_languages():
     ]
 
 
+def test_split_sentences_keep_abbreviations_and_citations_whole():
+    # A statute citation is one sentence: it was cut at "Fed." and "Bankr.".
+    assert split_sentences("Attend the meeting [11 U.S.C. § 343, Fed. R. Bankr. P. 2003(b)]. Then file.") == [
+        "Attend the meeting [11 U.S.C. § 343, Fed. R. Bankr. P. 2003(b)].", "Then file."]
+    # Before a number, "sec." is a reference; elsewhere it may end a sentence.
+    assert split_sentences("See sec. 4 and No. 7 for the limits. Read the next sec. Then sign.") == [
+        "See sec. 4 and No. 7 for the limits.", "Read the next sec.", "Then sign."]
+    # Text going on in lower case does not start a new sentence.
+    assert split_sentences("Paid by Acme Corp. and its affiliates at approx. 5 dollars. Done.") == [
+        "Paid by Acme Corp. and its affiliates at approx. 5 dollars.", "Done."]
+    assert split_sentences("Download the app. It is free.") == ["Download the app.", "It is free."]
+
+
 def test_split_sentences_newlines_end_sentences():
     assert split_sentences("City: A\nRate: 3") == ["City: A", "Rate: 3"]
 
