@@ -84,6 +84,10 @@ class Settings:
     # A passage longer than this many tokens is shown to the model as the run of its sentences
     # around the one that best matches the question (rag.focus); 0 = whole passages.
     passage_focus_tokens: int = 0
+    # Answers extracted without a model rank a passage's sentences by the question's terms plus
+    # this much of their meaning match (the embedding model's cosine, scaled over the shown
+    # sentences); 0 = terms only. Measured: EVAL.md "Extracted sentences weigh meaning".
+    extract_meaning_weight: float = 0.5
     # The model's part in refusals, once retrieval cleared the refusal threshold: "refuse" tells it
     # it may say the documents do not answer and trusts it; "extract" tells it too, but answers a
     # model refusal with the best-matching sentences (labelled as extracted); "unasked" does not
@@ -111,6 +115,8 @@ class Settings:
             raise SettingsError(f"DOCQA_PROMPT_LOOKUP_TOKENS={self.prompt_lookup_tokens} must be between 0 (off) and 64")
         if self.passage_focus_tokens < 0:
             raise SettingsError(f"DOCQA_PASSAGE_FOCUS_TOKENS={self.passage_focus_tokens} must be 0 (off) or a token count")
+        if not 0.0 <= self.extract_meaning_weight <= 5.0:
+            raise SettingsError(f"DOCQA_EXTRACT_MEANING_WEIGHT={self.extract_meaning_weight} must be between 0 (terms only) and 5")
         if not 1.0 <= self.repetition_penalty <= 2.0:
             raise SettingsError(f"DOCQA_REPETITION_PENALTY={self.repetition_penalty} must be between 1.0 (none) and 2.0")
         if not 0.0 <= self.rerank_weight <= 1.0:

@@ -6,6 +6,7 @@ extracted so nobody mistakes it for a written one.
 from __future__ import annotations
 
 import re
+from typing import Callable, Sequence
 
 from ingest.lexical import query_terms, tokenize
 from ingest.textutil import is_cjk
@@ -15,6 +16,13 @@ from rag.vocabulary import Vocabulary, term_share
 
 MAX_SENTENCES = 3
 RELATIVE_FLOOR = 0.5  # a passage's best sentence must score at least this share of the best one
+# Weight of a sentence's meaning match (its embedding's cosine to the question's, min-max scaled
+# over the shown sentences) next to its term share (Settings.extract_meaning_weight): "事假一年最多能请
+# 几天？" shares "事假" with the sentence on how unpaid leave is deducted, and means the one that caps it
+# ("事假原则上每次不超过3天，全年累计不超过15天"). Measured: EVAL.md "Extracted sentences weigh meaning".
+MEANING_WEIGHT = 0.5
+# The cosines of the question to each sentence given (the embedding model's), or None without one.
+SentenceSimilarity = Callable[[Sequence[str]], Sequence[float]]
 
 
 def sentence_score(sentence: str, terms: set[str], vocabulary: Vocabulary | None = None) -> float:
@@ -42,7 +50,8 @@ def _is_lead_in(sentence: str) -> bool:
 
 
 def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SENTENCES,
-            vocabulary: Vocabulary | None = None) -> str:
+            vocabulary: Vocabulary | None = None, similarity: SentenceSimilarity | None = None,
+            meaning_weight: float = MEANING_WEIGHT) -> str:
     """"sentence[1] sentence[2]" from the top passages (passage numbers as given).
 
     With the index's vocabulary a term weighs by its rarity: in a handbook where every section
@@ -50,7 +59,7 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
     with "due" ("The report is due 45 days after ..."), not by the one repeating the subject
     ("The standing trustee must submit an annual report ..."). Rarity over the whole index, not
     over the shown passages: that local variant was tried and was noise (EVAL.md)."""
-    best_per_passage = _best_per_passage(question, passages, vocabulary)
+    best_per_passage = _best_per_passage(question, passages, vocabulary, similarity, meaning_weight)
     if not best_per_passage:
         return ""
     top = max(b[0] for b in best_per_passage)
@@ -72,12 +81,13 @@ def extract(question: str, passages: list[Passage], max_sentences: int = MAX_SEN
     return " ".join(said[key] + marks for key, marks in markers.items())
 
 
-def _best_per_passage(question: str, passages: list[Passage],
-                      vocabulary: Vocabulary | None) -> list[tuple[float, int, list[str]]]:
+def _best_per_passage(question: str, passages: list[Passage], vocabulary: Vocabulary | None,
+                      similarity: SentenceSimilarity | None = None,
+                      meaning_weight: float = MEANING_WEIGHT) -> list[tuple[float, int, list[str]]]:
     """Each passage's best sentence (with the one after it when it is a lead-in): its score,
     weighed down a little by the passage's rank, the passage's number and the sentences."""
     terms = set(query_terms(question))
-    best_per_passage: list[tuple[float, int, list[str]]] = []  # score, passage n, sentences
+    candidates: list[tuple[int, Passage, list[str]]] = []
     for n, passage in enumerate(passages, 1):
         # A heading of the passage ("COVERED SERVICES: Allergy Testing and Treatment") holds the
         # question's words most densely of all and says nothing: it was extracted as the answer's
@@ -87,9 +97,19 @@ def _best_per_passage(question: str, passages: list[Passage],
         # lead-in it was glued to the next row's first field.
         units = text_units(passage.body, passage.is_table)
         sentences = [s for s in units if heading_key(s) not in headings]
-        if not sentences:
-            continue
-        scored = [(sentence_score(s, terms, vocabulary), i) for i, s in enumerate(sentences)]
+        if sentences:
+            candidates.append((n, passage, sentences))
+    meaning = _meaning_scores([s for _, _, sentences in candidates for s in sentences],
+                              similarity if meaning_weight > 0 else None)
+    best_per_passage: list[tuple[float, int, list[str]]] = []  # score, passage n, sentences
+    at = 0
+    for n, passage, sentences in candidates:
+        # Meaning ranks only sentences holding some of the question's terms: one sharing none
+        # is not extracted, whatever it means. It is scaled over all the shown sentences (scaled
+        # over those holding terms only, 3 of 238 dev answers were worse: EVAL.md).
+        scored = [(score + meaning_weight * meaning[at + i] if score > 0 else 0.0, i)
+                  for i, score in enumerate(sentence_score(s, terms, vocabulary) for s in sentences)]
+        at += len(sentences)
         score, i = max(scored, key=lambda t: (t[0], -t[1]))
         if score <= 0:
             continue
@@ -99,6 +119,16 @@ def _best_per_passage(question: str, passages: list[Passage],
         # earlier passages rank higher in retrieval: weigh that in
         best_per_passage.append((score * (1.0 - 0.1 * (n - 1)), n, chosen))
     return best_per_passage
+
+
+def _meaning_scores(sentences: list[str], similarity: SentenceSimilarity | None) -> list[float]:
+    """Each sentence's cosine to the question, min-max scaled over these sentences (E5's cosines
+    sit in a narrow band: 0.78 against 0.86 is a large difference); zeros without a model."""
+    if similarity is None or len(sentences) < 2:
+        return [0.0] * len(sentences)
+    cosines = [float(c) for c in similarity(sentences)]
+    low, high = min(cosines), max(cosines)
+    return [(c - low) / (high - low) if high > low else 0.0 for c in cosines]
 
 
 def best_sentence(question: str, passages: list[Passage], vocabulary: Vocabulary | None = None) -> str | None:

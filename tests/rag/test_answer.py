@@ -289,3 +289,22 @@ def test_a_sentence_left_unfilled_is_not_a_claim():
     assert reply_claims(kept, []) == "The fee is $100.[1] No, a trustee cannot accept cash payments.[1]"
     assert reply_claims("婚假为10天。[1]", []) == "婚假为10天。[1]"
     assert reply_claims("婚假为10天。[1]纪律要求是[2]。丧假3天。", []) == "婚假为10天。[1]丧假3天。"
+
+
+def test_no_llm_extraction_asks_the_embedding_model_about_the_sentences(rag_settings):
+    """Without a model, sentences are ranked by meaning too (the embedding model is asked about
+    them); with the weight at 0, or standing in for a model's reply, by terms only."""
+    question = "How many days of annual leave do employees receive?"
+    for weight, asked in ((0.5, True), (0.0, False)):
+        answerer = Answerer(rag_settings.replace(extract_meaning_weight=weight), use_llm=False)
+        embedder = answerer.retriever.embedder
+        seen: list[str] = []
+        real = embedder.embed_passages
+        embedder.embed_passages = lambda texts, **kw: (seen.extend(texts), real(texts, **kw))[1]
+        try:
+            answer = answerer.answer(question)
+        finally:
+            del embedder.embed_passages
+        assert answer.mode == "extractive" and "25 days" in answer.text
+        assert bool(seen) is asked
+        assert all(s in "".join(p.body for p in answer.passages) for s in seen)

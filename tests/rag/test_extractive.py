@@ -73,3 +73,22 @@ def test_a_rare_term_of_the_question_outweighs_the_subject_every_sentence_repeat
     assert extract(question, [section]).startswith("The standing trustee must submit")
     vocabulary = Vocabulary({"standing": 900, "trustee": 950, "annual": 300, "report": 400, "due": 12}, chunks=1000)
     assert extract(question, [section], vocabulary=vocabulary).startswith("The report is due 45 days")
+
+
+def test_meaning_ranks_the_sentences_that_hold_the_question_terms():
+    rules = P(1, "Unpaid leave is deducted from pay by the day for the leave you take. "
+                 "Unpaid leave may not exceed 15 days a year. "
+                 "Travel is booked through TravelDesk.")
+    question = "What is the most unpaid leave I can take?"
+    # By terms alone the deduction rule wins ("unpaid", "leave", "take" against "unpaid", "leave") ...
+    assert extract(question, [rules]).startswith("Unpaid leave is deducted")
+    # ... the meaning match decides between sentences that hold the question's terms ...
+    means = {"Unpaid leave is deducted from pay by the day for the leave you take.": 0.80,
+             "Unpaid leave may not exceed 15 days a year.": 0.90,
+             "Travel is booked through TravelDesk.": 0.95}
+    similarity = lambda sentences: [means[s] for s in sentences]  # noqa: E731
+    assert extract(question, [rules], similarity=similarity).startswith("Unpaid leave may not exceed 15 days")
+    # ... but never brings in one that holds none of them, however close its meaning
+    assert "TravelDesk" not in extract(question, [rules], similarity=similarity)
+    # weight 0: terms only, and the similarity is not asked
+    assert extract(question, [rules], similarity=lambda s: 1 / 0, meaning_weight=0.0) == extract(question, [rules])
