@@ -34,6 +34,11 @@ def sentence_score(sentence: str, terms: set[str], vocabulary: Vocabulary | None
     return term_share(terms, tokens, vocabulary) + 0.01 * min(len(tokens & terms), 5)
 
 
+# A table of contents' or an index's entry, its leader dots written as one "…" at ingest ("2.4
+# Library Notes … 4", "asn1_dup_node … 11"): it holds the question's words and answers nothing.
+_CONTENTS_ENTRY = re.compile(r"…\s*\d{1,4}\b")
+
+
 def _is_lead_in(sentence: str) -> bool:
     """A question or a bare heading ("When will I be paid back?", "Exceptions"): the answer
     is in what follows it."""
@@ -96,7 +101,7 @@ def _best_per_passage(question: str, passages: list[Passage], vocabulary: Vocabu
         # A table row is one record: split at its ";" a field was extracted alone, and read as a
         # lead-in it was glued to the next row's first field.
         units = text_units(passage.body, passage.is_table)
-        sentences = [s for s in units if heading_key(s) not in headings]
+        sentences = [s for s in units if heading_key(s) not in headings and not _CONTENTS_ENTRY.search(s)]
         if sentences:
             candidates.append((n, passage, sentences))
     meaning = _meaning_scores([s for _, _, sentences in candidates for s in sentences],

@@ -62,7 +62,8 @@ class _Page:
 
     number: int
     lines: list[str] = field(default_factory=list)
-    large: set[int] = field(default_factory=set)  # indexes of heading-sized lines
+    # indexes of heading-sized lines -> their type size (OCR gives no size: 0.0)
+    large: dict[int, float] = field(default_factory=dict)
     has_images: bool = False
     garbage: bool = False
     ocr: bool = False  # its lines were read by OCR
@@ -140,7 +141,7 @@ def _read_page(number: int, page: PageObject, warnings: list[str]) -> _Page:
             result.ys.append(None)
         size = extracted[source].size
         if text and body and size and size >= HEADING_SIZE * body:
-            result.large.add(len(result.lines))
+            result.large[len(result.lines)] = size
         result.lines.append(text)
         result.ys.append(extracted[source].y)
     result.top = float(page.mediabox.top)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Mapping, Set as AbstractSet
 from itertools import islice
 
 from ingest.blocks import BlockKind
@@ -27,13 +28,17 @@ _STRUCTURAL = (
     (re.compile(r"^(?:PART|Part)\s+(?:[IVXLC]+|\d{1,3}|[A-Z][a-z]+)\b"), 0),
     (re.compile(rf"^第[{_CN_NUM}\d]{{1,5}}\s*章"), 1),
     (re.compile(r"^(?:CHAPTER|Chapter)\s+(?:[IVXLC]+|\d{1,3}|[A-Z][a-z]+)\b"), 1),
+    # "Appendix A Copying Information", "ANNEX II": a chapter at the back of the document, so
+    # its pages stop being cited under the last chapter before it
+    (re.compile(r"^(?:APPENDIX|Appendix|ANNEX|Annex)\s+(?:[A-Z]|[IVXLC]+|\d{1,2})\b"), 1),
     (re.compile(rf"^第[{_CN_NUM}\d]{{1,5}}\s*节"), 2),
 )
 # Numbered headings that are headings but too ambiguous to build a section path from.
 _NUMBERED_HEADING = re.compile(
     rf"^(?:[{_CN_NUM}]{{1,3}}[、．]|[（(][{_CN_NUM}]{{1,3}}[)）]|\d{{1,2}}(?:\.\d{{1,2}})+\.?\s*(?=[A-Z\u4e00-\u9fff]))"
 )
-_DECIMAL_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\D")
+# "1.2 Scope", and an appendix's "A.1 Licence" (a letter then at least one number)
+_DECIMAL_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){1,3})\.?\s+\D")
 # "3 Results", "IV. Benefits": headings only when the rest is title-cased (else table rows).
 _NUMBERED_TITLE = re.compile(r"^(?:\d{1,2}\s+|[IVX]{1,4}\.\s+)(?=[A-Z])")
 # A line that opens a new list item ...
@@ -56,7 +61,8 @@ _LIST_MARKER = re.compile(
 _CLAUSE = re.compile(rf"^(?:第[{_CN_NUM}\d]{{1,5}}\s*条|Article\s+\d+|ARTICLE\s+\d+|§\s*\d+)")
 # Table-of-contents entries: leader dots, or a page number after a title of 2+ words
 # ("第一章 总则 1", "1 Topologische Grundbegriffe 2"; "Chapter 2" alone is a heading).
-_TOC_LEADERS = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\s*\d{0,4}$")
+# (pdf_lines writes any run of leader dots as one "…": "2.3 Simple parsing … 4")
+_TOC_LEADERS = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\s*\d{0,4}$|…\s*\d{1,4}$")
 _TOC_PAGE = re.compile(r"^(.*\S)\s+\d{1,4}$")
 
 _SENTENCE_END = set("。！？!?.;；:：…")
@@ -67,6 +73,7 @@ WRAPPED_SHARE = 0.85  # a line at least this share of typical width may be a wra
 SHORT_SHARE = 0.5  # a line below this share of typical width ends its paragraph
 HEADING_MAX_WIDTH = 80  # display width (CJK counts 2)
 STACKED_HEADINGS_MAX = 2  # headings that may stand between an unnumbered heading and its body
+SAME_SIZE_TOLERANCE = 0.05  # type sizes this close (relative) are one size
 
 
 @dataclass(frozen=True)
@@ -193,14 +200,22 @@ def _heading(
     return title_case(line), None
 
 
+def _same_size(large: Mapping[int, float] | AbstractSet[int], a: int, b: int) -> bool:
+    """Whether two large-type lines are set in one size (always, where sizes were not measured)."""
+    if not isinstance(large, Mapping) or not large[a] or not large[b]:
+        return True
+    return abs(large[a] - large[b]) <= SAME_SIZE_TOLERANCE * max(large[a], large[b])
+
+
 def segment_page(
-    lines: list[str], large: frozenset[int] | set[int] = frozenset(), next_page: list[str] | tuple[str, ...] = (),
+    lines: list[str], large: Mapping[int, float] | AbstractSet[int] = frozenset(), next_page: list[str] | tuple[str, ...] = (),
     hyphens: LineHyphens | None = None,
 ) -> list[PageBlock]:
     """Group a page's lines into headings, list items and paragraphs, in reading order.
 
     ``lines`` may contain "" where a paragraph gap was measured; ``large`` holds the indexes
-    of lines set in a clearly larger font than the page's body text. ``next_page`` holds the
+    of lines set in a clearly larger font than the page's body text (with their type size,
+    where measured). ``next_page`` holds the
     next page's first lines: a heading at the foot of a page has its body overleaf, and
     without them it would be read as the last line of the paragraph above it (45 of 823
     contoso chunks ended in one). ``hyphens`` holds the document's words, which decide whether
@@ -247,8 +262,12 @@ def segment_page(
                 and previous is not None
                 and previous.kind is BlockKind.HEADING
                 and level is None
+                and _same_size(large, last_large_heading, i)
             ):
-                # A large-type heading wrapped over several lines is one heading.
+                # A large-type heading wrapped over several lines is one heading. Its lines share
+                # one size: a chapter title over a section title ("Appendix A Copying
+                # Information" / "A.1 GNU Free Documentation License") or a section title over a
+                # function's name ("4.1 ASN.1 schema functions" / "asn1 parser2tree") are two.
                 blocks[-1] = PageBlock(BlockKind.HEADING, join_lines([previous.text, text]), previous.level, True)
             else:
                 blocks.append(PageBlock(BlockKind.HEADING, text, level, i in large))

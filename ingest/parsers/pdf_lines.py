@@ -55,7 +55,14 @@ def clean_line(line: str) -> str:
     if text.endswith("\u00ad"):
         text = text[:-1] + "-"
     text = "".join(c for c in text.replace("\u00ad", "") if c == "\t" or not is_bad_char(c))
-    return _collapse_spaces(_undo_letter_spacing(text.strip()))
+    return _collapse_spaces(_LEADER.sub(" … ", _undo_letter_spacing(text.strip())))
+
+
+# Leader dots between a title and its page number in a table of contents or an index
+# ("2.3 Simple parsing . . . . . . . 4", "总则……………1"): one "…" says the same. Spelled out they
+# filled whole chunks of a manual's contents and index pages (a 320-token chunk of dots and a
+# few titles) and outweighed the titles in their embeddings.
+_LEADER = re.compile(r"\s*(?:\.\s?){4,}|\s*(?:…\s?){2,}|\s*(?:[·•]\s?){4,}")
 
 
 def clean_page_text(raw: str) -> list[str]:
@@ -161,7 +168,11 @@ def _page_label_offsets(lines: list[str], index: int) -> dict[int, int]:
         match = _LEADING_NUMBER.match(lines[i]) or _TRAILING_NUMBER.search(lines[i])
         if match:
             offsets[i] = int(match.group(1)) - index
-    return offsets
+    # A page has one label. Where a bare number carries it, a line starting with the same
+    # number is text: a manual's "1" over "1 Introduction" on printed page 1 (the chapter title
+    # was dropped as a running header, and its section with it).
+    bare = {int(lines[i]) - index for i in edges if lines[i].strip().isdigit()}
+    return {i: offset for i, offset in offsets.items() if offset not in bare}
 
 
 def is_own_page_number(line: str, page_number: int) -> bool:

@@ -52,7 +52,7 @@ class Box:
 @dataclass
 class OcrPage:
     lines: list[str]  # "" marks a paragraph gap
-    large: set[int]  # indexes of heading-sized lines
+    large: dict[int, float]  # indexes of heading-sized lines -> size (0.0: OCR measures none)
 
 
 @dataclass
@@ -164,10 +164,10 @@ def page_lines(boxes: list[Box]) -> OcrPage:
                 continue
         rows.append([box])
     if not rows:
-        return OcrPage([], set())
+        return OcrPage([], {})
     usual = median(b.height for b in boxes)
     lines: list[str] = []
-    large: set[int] = set()
+    large: dict[int, float] = {}
     previous_bottom = None
     previous_cells = False
     for row in rows:
@@ -178,7 +178,7 @@ def page_lines(boxes: list[Box]) -> OcrPage:
         if lines and lines[-1] and (gap or cells or previous_cells):
             lines.append("")  # a table row stands alone: its cells must not run into the text
         if max(b.height for b in row) >= HEADING_HEIGHT * usual:
-            large.add(len(lines))
+            large[len(lines)] = 0.0
         lines.append(" | ".join(b.text for b in row) if cells else _join(row))
         previous_bottom, previous_cells = bottom, cells
     return OcrPage(lines, large)

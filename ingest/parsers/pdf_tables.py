@@ -122,8 +122,8 @@ def grid(rows: list[list[str]]) -> list[Row]:
     return [Row([plain_cell(i, text) for i, text in enumerate(row)], is_header=False) for row in rows]
 
 
-def place_tables(lines: list[str], ys: list[float | None], large: set[int], page_top: float,
-                 tables: list[PdfTable]) -> tuple[list[str], set[int]]:
+def place_tables(lines: list[str], ys: list[float | None], large: dict[int, float], page_top: float,
+                 tables: list[PdfTable]) -> tuple[list[str], dict[int, float]]:
     """The page's lines with those inside each table's box taken out and a placeholder line
     (``placeholder(i)``, a paragraph of its own) where the table begins; heading-size marks
     follow their lines. A line's baseline ``ys`` is in points from the page's bottom."""
@@ -134,13 +134,13 @@ def place_tables(lines: list[str], ys: list[float | None], large: set[int], page
         top = page_top - y
         return next((k for k, t in enumerate(tables) if t.top - 1 <= top <= t.bottom + 1), None)
     out: list[str] = []
-    out_large: set[int] = set()
+    out_large: dict[int, float] = {}
     placed: set[int] = set()
     for i, line in enumerate(lines):
         k = table_of(i)
         if k is None:
             if i in large:
-                out_large.add(len(out))
+                out_large[len(out)] = large[i]
             out.append(line)
         elif k not in placed:
             placed.add(k)

@@ -92,3 +92,12 @@ def test_meaning_ranks_the_sentences_that_hold_the_question_terms():
     assert "TravelDesk" not in extract(question, [rules], similarity=similarity)
     # weight 0: terms only, and the similarity is not asked
     assert extract(question, [rules], similarity=lambda s: 1 / 0, meaning_weight=0.0) == extract(question, [rules])
+
+
+def test_a_contents_or_index_entry_is_not_extracted():
+    passages = [
+        P(1, "2.3 Simple parsing … 4 2.4 Library Notes … 4 2.5 Future developments … 4"),
+        P(2, "Programs include the header file first. Every library function returns a status code."),
+    ]
+    assert extract("What do the library notes say about the header file?", passages) == (
+        "Programs include the header file first.[2]")

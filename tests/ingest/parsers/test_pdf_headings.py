@@ -160,3 +160,45 @@ def test_numbered_documents_keep_unnumbered_headings_out_of_the_path(tmp_path: P
     ]
     result = parse(make_pdf(tmp_path / "n.pdf", [lines]))
     assert {b.section_path for b in result.blocks} == {("Chapter 2 Working Time",)}
+
+
+def test_a_manuals_chapters_sections_and_appendix_build_the_section_path(tmp_path: Path) -> None:
+    # A manual as Texinfo sets it: a chapter opens on a page whose printed number stands alone
+    # above the title, so on printed pages 1 and 2 the title starts with the page's own number
+    # ("1" / "1 Introduction"); other pages carry "Chapter 2: ... 3" as a running header.
+    # Section titles are a size smaller than chapter titles, and an appendix closes the book.
+    words = ["parses definitions", "builds structures", "encodes values", "decodes buffers",
+             "grants permissions", "lists conditions"]
+
+    def body(n: int) -> list[str]:  # text that differs by page (a repeated line is a running one)
+        return [f"This part of the library {words[n - 1]} and reports what it could not read.",
+                f"Each function here that {words[n - 1]} returns a status code the caller checks."]
+    pages: list[list[str | tuple[str, int]]] = [
+        ["1", "", ("1 Introduction", 17), *body(1)],
+        ["2", "", ("2 Structure handling", 17), ("2.1 Syntax", 14), *body(2)],
+        ["Chapter 2: Structure handling 3", "", *body(3)],
+        ["Chapter 2: Structure handling 4", "", *body(4)],
+        ["5", "", ("Appendix A Copying Information", 17), ("A.1 Free Documentation License", 14), *body(5)],
+        ["Appendix A: Copying Information 6", "", *body(6)],
+    ]
+    result = parse(make_pdf(tmp_path / "manual.pdf", pages))
+    paths = {b.page: b.section_path for b in result.blocks if b.kind is BlockKind.PARAGRAPH}
+    assert paths[1] == ("1 Introduction",)  # the title is not taken for a running header
+    assert paths[2] == paths[3] == ("2 Structure handling", "2.1 Syntax")
+    assert paths[5] == paths[6] == ("Appendix A Copying Information", "A.1 Free Documentation License")
+    # titles of two sizes one above the other are two headings, not one wrapped heading
+    headings = [b.text for b in result.blocks if b.kind is BlockKind.HEADING]
+    assert "Appendix A Copying Information" in headings and "A.1 Free Documentation License" in headings
+
+
+def test_a_large_heading_wrapped_over_two_lines_of_one_size_stays_one(tmp_path: Path) -> None:
+    lines = [
+        ("Summary of Benefits and Coverage for", 16),
+        ("Employees of Northwind Health", 16),
+        "This summary explains what the plan covers and what members pay for covered services.",
+        "It does not describe every exclusion; read the full plan document for those details.",
+    ]
+    result = parse(make_pdf(tmp_path / "w.pdf", [lines]))
+    assert [b.text for b in result.blocks if b.kind is BlockKind.HEADING] == [
+        "Summary of Benefits and Coverage for Employees of Northwind Health"
+    ]

@@ -28,3 +28,10 @@ def test_ocr_header_variants_and_page_labels_removed() -> None:
     assert running_line_positions(pages) == [{0}, {0}, {0}, {0}]
     dates = [["06/22/2015", "Acme"], ["06/30/2015", "Foo"], ["07/01/2015", "Bar"]]
     assert running_line_positions(dates) == [set(), set(), set()]
+
+
+def test_leader_dots_become_one_ellipsis() -> None:
+    assert clean_page_text("2.1 ASN.1 syntax. . . . . . . . . . 2\nConcept Index . . . . . . 32") == [
+        "2.1 ASN.1 syntax … 2", "Concept Index … 32"]
+    assert clean_page_text("第一章 总则……………1\nTravel ......... 14\nWait... 1.2.3.4 stays.") == [
+        "第一章 总则 … 1", "Travel … 14", "Wait... 1.2.3.4 stays."]
