@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 # Bump when parsers or chunking change what they extract: documents indexed by an older
 # version are re-parsed on the next run even if their bytes did not change.
-PARSER_VERSION = 11
+PARSER_VERSION = 12
 
 
 class IngestFatal(RuntimeError):

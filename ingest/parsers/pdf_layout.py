@@ -54,6 +54,7 @@ _LIST_MARKER = re.compile(
       | \([a-zA-Z]\)\s*
       | \(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)]\s+
       | [①-⑳]
+      | --?[A-Za-z][\w-]*(?=[,=\s])   # a command-line option opening its line: "-c, --check ..."
     )""",
     re.VERBOSE,
 )

@@ -153,6 +153,7 @@ def _line_key(line: str) -> str | None:
 # A header/footer carrying the printed page number: "7 1.2. METRISCHE RÄUME", "THE SIEGE. 49".
 _LEADING_NUMBER = re.compile(r"^(\d{1,4})\s+\S")
 _TRAILING_NUMBER = re.compile(r"\S\s+(\d{1,4})$")
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 _NUMBERED_EDGE_LINES = 2
 _NUMBERED_HEADER_MAX_CHARS = 70  # headers are short; a body line starting with a number is not
 
@@ -165,14 +166,14 @@ def _page_label_offsets(lines: list[str], index: int) -> dict[int, int]:
     for i in edges:
         if len(lines[i]) > _NUMBERED_HEADER_MAX_CHARS:
             continue
-        match = _LEADING_NUMBER.match(lines[i]) or _TRAILING_NUMBER.search(lines[i])
+        match = _BARE_NUMBER.match(lines[i]) or _LEADING_NUMBER.match(lines[i]) or _TRAILING_NUMBER.search(lines[i])
         if match:
             offsets[i] = int(match.group(1)) - index
-    # A page has one label. Where a bare number carries it, a line starting with the same
-    # number is text: a manual's "1" over "1 Introduction" on printed page 1 (the chapter title
-    # was dropped as a running header, and its section with it).
-    bare = {int(lines[i]) - index for i in edges if lines[i].strip().isdigit()}
-    return {i: offset for i, offset in offsets.items() if offset not in bare}
+    # A page has one label. Where a bare number carries it (a chapter's first page in a manual),
+    # a line starting with the same number is text: "1" over "1 Introduction" on printed page 1
+    # (the chapter title was dropped as a running header, and its section with it).
+    bare = {offsets[i] for i in offsets if _BARE_NUMBER.match(lines[i])}
+    return {i: offset for i, offset in offsets.items() if offset not in bare or _BARE_NUMBER.match(lines[i])}
 
 
 def is_own_page_number(line: str, page_number: int) -> bool:

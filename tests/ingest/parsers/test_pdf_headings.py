@@ -173,7 +173,9 @@ def test_a_manuals_chapters_sections_and_appendix_build_the_section_path(tmp_pat
     def body(n: int) -> list[str]:  # text that differs by page (a repeated line is a running one)
         return [f"This part of the library {words[n - 1]} and reports what it could not read.",
                 f"Each function here that {words[n - 1]} returns a status code the caller checks."]
+    # After an unnumbered title page, printed page n is physical page n + 1.
     pages: list[list[str | tuple[str, int]]] = [
+        [("Libfoo", 24), "A library for reading definitions"],
         ["1", "", ("1 Introduction", 17), *body(1)],
         ["2", "", ("2 Structure handling", 17), ("2.1 Syntax", 14), *body(2)],
         ["Chapter 2: Structure handling 3", "", *body(3)],
@@ -183,9 +185,11 @@ def test_a_manuals_chapters_sections_and_appendix_build_the_section_path(tmp_pat
     ]
     result = parse(make_pdf(tmp_path / "manual.pdf", pages))
     paths = {b.page: b.section_path for b in result.blocks if b.kind is BlockKind.PARAGRAPH}
-    assert paths[1] == ("1 Introduction",)  # the title is not taken for a running header
-    assert paths[2] == paths[3] == ("2 Structure handling", "2.1 Syntax")
-    assert paths[5] == paths[6] == ("Appendix A Copying Information", "A.1 Free Documentation License")
+    assert paths[2] == ("1 Introduction",)  # the title is not taken for a running header
+    assert paths[3] == paths[4] == ("2 Structure handling", "2.1 Syntax")
+    assert paths[6] == paths[7] == ("Appendix A Copying Information", "A.1 Free Documentation License")
+    # the printed page numbers over the chapter titles are page labels, not text
+    assert not [b.text for b in result.blocks if b.text.strip().isdigit()]
     # titles of two sizes one above the other are two headings, not one wrapped heading
     headings = [b.text for b in result.blocks if b.kind is BlockKind.HEADING]
     assert "Appendix A Copying Information" in headings and "A.1 Free Documentation License" in headings
@@ -202,3 +206,16 @@ def test_a_large_heading_wrapped_over_two_lines_of_one_size_stays_one(tmp_path: 
     assert [b.text for b in result.blocks if b.kind is BlockKind.HEADING] == [
         "Summary of Benefits and Coverage for Employees of Northwind Health"
     ]
+
+
+def test_command_line_options_are_list_items(tmp_path: Path) -> None:
+    lines = [
+        "Usage: asn1Parser [OPTION] FILE",
+        "Mandatory arguments to long options are mandatory for short options too.",
+        "-c, --check checks the syntax only",
+        "-o, --output=FILE output file",
+        "--help display this help and exit",
+    ]
+    result = parse(make_pdf(tmp_path / "o.pdf", [lines]))
+    assert [b.text for b in result.blocks if b.kind is BlockKind.LIST] == [
+        "-c, --check checks the syntax only", "-o, --output=FILE output file", "--help display this help and exit"]
