@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from collections.abc import Mapping, Set as AbstractSet
+from collections.abc import Mapping
 from itertools import islice
 
 from ingest.blocks import BlockKind
@@ -201,15 +201,15 @@ def _heading(
     return title_case(line), None
 
 
-def _same_size(large: Mapping[int, float] | AbstractSet[int], a: int, b: int) -> bool:
-    """Whether two large-type lines are set in one size (always, where sizes were not measured)."""
-    if not isinstance(large, Mapping) or not large[a] or not large[b]:
+def _same_size(large: Mapping[int, float], a: int, b: int) -> bool:
+    """Whether two large-type lines are set in one size (always, where OCR measured no size)."""
+    if not large[a] or not large[b]:
         return True
     return abs(large[a] - large[b]) <= SAME_SIZE_TOLERANCE * max(large[a], large[b])
 
 
 def segment_page(
-    lines: list[str], large: Mapping[int, float] | AbstractSet[int] = frozenset(), next_page: list[str] | tuple[str, ...] = (),
+    lines: list[str], large: Mapping[int, float] | None = None, next_page: list[str] | tuple[str, ...] = (),
     hyphens: LineHyphens | None = None,
 ) -> list[PageBlock]:
     """Group a page's lines into headings, list items and paragraphs, in reading order.
@@ -222,6 +222,7 @@ def segment_page(
     contoso chunks ended in one). ``hyphens`` holds the document's words, which decide whether
     a hyphen at a line end is part of the word (textutil.LineHyphens).
     """
+    large = large if large is not None else {}
     # The next page's lines are looked at, never segmented here.
     lookahead = lines + [line for line in next_page if line][:4]
     widths = [display_width(line) for line in lines]

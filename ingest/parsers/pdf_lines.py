@@ -172,8 +172,9 @@ def _page_label_offsets(lines: list[str], index: int) -> dict[int, int]:
     # A page has one label. Where a bare number carries it (a chapter's first page in a manual),
     # a line starting with the same number is text: "1" over "1 Introduction" on printed page 1
     # (the chapter title was dropped as a running header, and its section with it).
-    bare = {offsets[i] for i in offsets if _BARE_NUMBER.match(lines[i])}
-    return {i: offset for i, offset in offsets.items() if offset not in bare or _BARE_NUMBER.match(lines[i])}
+    bare_lines = {i for i in offsets if _BARE_NUMBER.match(lines[i])}
+    bare = {offsets[i] for i in bare_lines}
+    return {i: offset for i, offset in offsets.items() if i in bare_lines or offset not in bare}
 
 
 def is_own_page_number(line: str, page_number: int) -> bool:
